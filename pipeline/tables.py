@@ -1,0 +1,49 @@
+"""Declarative table shapes shared by the endpoint catalogue and the warehouse.
+
+A `TableSpec` says how records of one Domino endpoint become rows of one DuckDB
+table. It knows neither HTTP nor DuckDB, so the client (`pipeline.domino`) and the
+warehouse (`pipeline.warehouse`) can both depend on it without depending on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["str", "int", "float", "bool", "timestamp", "timestamp_ms", "json"]
+"""Source-side type of a column.
+
+`timestamp` reads an ISO-8601 string, `timestamp_ms` an epoch-milliseconds integer; both
+land as `TIMESTAMPTZ` in UTC. `json` keeps a nested value as a DuckDB `JSON` column.
+"""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One typed column taken from a dotted path in the source record."""
+
+    name: str
+    path: str
+    type: ColumnType = "str"
+    required: bool = False
+    comment: str = ""
+    alternatives: tuple[str, ...] = ()
+    """Other dotted paths tried in order when `path` is absent (e.g. flat `pvCost` vs nested `pv.pvCost`)."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A raw table: its name in schema `raw`, its columns and its natural key."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ("id",)
+    comment: str = ""
+    transform: str | None = None
+    """Name of a record transform in `pipeline.transform` applied before column extraction."""
+    parent_columns: tuple[str, ...] = field(default_factory=tuple)
+    """Columns filled from the fan-out parent rather than the record (e.g. `project_id` of a job)."""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
