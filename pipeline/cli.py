@@ -47,7 +47,11 @@ def simulator(
         **({"admin_key": admin_key} if admin_key else {}),
         **({"user_key": user_key} if user_key else {}),
     )
-    serve(config, announce=typer.echo)
+    typer.echo(f"Domino simulator (seed={seed}, scale={scale}) on http://{host}:{port}")
+    typer.echo(f"  admin API key: {config.admin_key}")
+    typer.echo(f"  user API key:  {config.user_key}")
+    typer.echo("  ground truth:  GET /__sim/truth    (Ctrl-C to stop)")
+    serve(config)
 
 
 @app.command()
