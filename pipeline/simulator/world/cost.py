@@ -1,0 +1,198 @@
+"""Kubecost-like allocation and asset rows derived from executions.
+
+Executions are split at midnight into day pieces and summed once per (day, workload type, project, user,
+tier); a query slices the days it needs, maps pieces to label values and groups them. Executions added
+while the simulator runs live in a small second table that is rebuilt when it changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from pipeline.simulator.world.executions import WORKLOAD_TYPES
+
+DAY_S = 86_400
+UNALLOCATED = "__unallocated__"
+IDLE = "__idle__"
+# Small deterministic extras per workload type (Batch, Workspace, App, ModelAPI), as shares of compute.
+PV_SHARE = np.array([0.03, 0.06, 0.02, 0.01])
+NETWORK_SHARE = np.array([0.01, 0.005, 0.02, 0.03])
+LOAD_BALANCER_SHARE = np.array([0.0, 0.0, 0.04, 0.05])
+SHARED_SHARE = 0.02
+IDLE_SHARE = np.array([0.25, 0.10, 0.25])  # cpu, gpu, ram idle as a share of the day's allocated cost
+IDLE_FLOOR = np.array([1.5, 0.0, 0.8])  # dollars a day the cluster costs even when nothing runs
+LABEL_ALIASES = {
+    "user": "starting-user-username",
+    "project": "project-name",
+    "organization": "organization-name",
+}
+LABEL_PREFIX = "label:dominodatalab.com/"
+NODES = [
+    ("ip-10-0-1-11", "default", False),
+    ("ip-10-0-1-12", "default", False),
+    ("ip-10-0-2-21", "highmem", False),
+    ("ip-10-0-3-31", "default-gpu", True),
+    ("ip-10-0-3-32", "default-gpu", True),
+]
+
+
+@dataclass
+class TierPrices:
+    dollars_per_minute: np.ndarray
+    split: np.ndarray  # (tiers, 3) cpu/gpu/ram shares
+    cores: np.ndarray
+    gpus: np.ndarray
+
+
+@dataclass
+class DayPieces:
+    """Minutes per (day, workload type, project, user, tier), sorted by day."""
+
+    day: np.ndarray
+    wtype: np.ndarray
+    project: np.ndarray
+    user: np.ndarray
+    tier: np.ndarray
+    minutes: np.ndarray
+
+    @staticmethod
+    def empty() -> DayPieces:
+        z = np.zeros(0, dtype=np.int64)
+        return DayPieces(z, z, z, z, z, np.zeros(0))
+
+
+def split_into_days(
+    wtype: np.ndarray,
+    project: np.ndarray,
+    user: np.ndarray,
+    tier: np.ndarray,
+    start_s: np.ndarray,
+    end_s: np.ndarray,
+    origin_s: int,
+) -> DayPieces:
+    """Split each [start, end) at midnight and sum minutes per (day, type, project, user, tier)."""
+    keep = end_s > start_s
+    wtype, project, user, tier = wtype[keep], project[keep], user[keep], tier[keep]
+    start, end = start_s[keep].astype(np.int64) - origin_s, end_s[keep].astype(np.int64) - origin_s
+    if start.size == 0:
+        return DayPieces.empty()
+    first, last = start // DAY_S, (end - 1) // DAY_S
+    n_pieces = (last - first + 1).astype(np.int64)
+    row = np.repeat(np.arange(start.size), n_pieces)
+    within = np.arange(row.size) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+    day = first[row] + within
+    seconds = np.minimum(end[row], (day + 1) * DAY_S) - np.maximum(start[row], day * DAY_S)
+    key = (((day + 1024) * 4 + wtype[row]) * (1 << 20) + project[row]) * (1 << 20) + user[row]
+    key = key * 64 + tier[row]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    minutes = np.bincount(inverse, weights=seconds / 60.0, minlength=uniq.size)
+    tier_u = uniq % 64
+    rest = uniq // 64
+    user_u, rest = rest % (1 << 20), rest // (1 << 20)
+    project_u, rest = rest % (1 << 20), rest // (1 << 20)
+    wtype_u, day_u = rest % 4, rest // 4 - 1024
+    return DayPieces(day_u, wtype_u, project_u, user_u, tier_u, minutes)
+
+
+def _concat(a: DayPieces, b: DayPieces) -> DayPieces:
+    return DayPieces(
+        *(
+            np.concatenate([getattr(a, f), getattr(b, f)])
+            for f in ("day", "wtype", "project", "user", "tier", "minutes")
+        )
+    )
+
+
+def _slice(p: DayPieces, lo_day: int, hi_day: int) -> DayPieces:
+    lo, hi = np.searchsorted(p.day, lo_day), np.searchsorted(p.day, hi_day)
+    return DayPieces(
+        p.day[lo:hi], p.wtype[lo:hi], p.project[lo:hi], p.user[lo:hi], p.tier[lo:hi], p.minutes[lo:hi]
+    )
+
+
+@dataclass
+class PieceCosts:
+    """Unrounded dollars per piece for each cost part."""
+
+    cpu: np.ndarray
+    gpu: np.ndarray
+    ram: np.ndarray
+    pv: np.ndarray
+    network: np.ndarray
+    load_balancer: np.ndarray
+    shared: np.ndarray
+    core_hours: np.ndarray
+    gpu_hours: np.ndarray
+
+
+def price_pieces(p: DayPieces, prices: TierPrices) -> PieceCosts:
+    compute = p.minutes * prices.dollars_per_minute[p.tier]
+    split = prices.split[p.tier]
+    return PieceCosts(
+        compute * split[:, 0],
+        compute * split[:, 1],
+        compute * split[:, 2],
+        compute * PV_SHARE[p.wtype],
+        compute * NETWORK_SHARE[p.wtype],
+        compute * LOAD_BALANCER_SHARE[p.wtype],
+        compute * SHARED_SHARE,
+        p.minutes / 60 * prices.cores[p.tier],
+        p.minutes / 60 * prices.gpus[p.tier],
+    )
+
+
+def idle_parts(cpu: float, gpu: float, ram: float, days: int) -> tuple[float, float, float]:
+    share = IDLE_SHARE * np.array([cpu, gpu, ram]) + IDLE_FLOOR * days
+    return float(share[0]), float(share[1]), float(share[2])
+
+
+def rfc3339(epoch_s: int) -> str:
+    return datetime.fromtimestamp(epoch_s, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalise_label(key: str) -> str:
+    key = key.strip().removeprefix(LABEL_PREFIX)
+    return LABEL_ALIASES.get(key, key)
+
+
+@dataclass
+class LabelSource:
+    """Current label values per entity index, read from the (mutable) inventory at query time."""
+
+    project_ids: list[str]
+    project_names: Callable[[], list[str]]
+    project_orgs: Callable[[], list[str | None]]
+    project_tags: Callable[[], list[str | None]]
+    usernames: Callable[[], list[str]]
+
+
+def label_values(key: str, p: DayPieces, src: LabelSource) -> tuple[np.ndarray, list[str]]:
+    """(code per piece, value per code) for one aggregate key; codes are small ints."""
+    if key == "workload-type":
+        return p.wtype, list(WORKLOAD_TYPES)
+    if key == "cluster":
+        return np.zeros(p.day.size, dtype=np.int64), ["domino-cluster"]
+    by_entity: list[str | None]
+    if key == "project-id":
+        by_entity, codes = list(src.project_ids), p.project
+    elif key == "project-name":
+        by_entity, codes = src.project_names(), p.project
+    elif key == "organization-name":
+        by_entity, codes = src.project_orgs(), p.project
+    elif key == "billing-tag":
+        by_entity, codes = src.project_tags(), p.project
+    elif key == "starting-user-username":
+        by_entity, codes = src.usernames(), p.user
+    else:
+        raise ValueError(
+            f"unsupported aggregate {key!r}; expected workload-type, project-id, project-name, "
+            "starting-user-username, organization-name, billing-tag, user, project or organization"
+        )
+    values = [v if v else UNALLOCATED for v in by_entity]
+    vocab = sorted(set(values))
+    position = {v: k for k, v in enumerate(vocab)}
+    entity_code = np.array([position[v] for v in values] or [0], dtype=np.int64)
+    return entity_code[codes], vocab
