@@ -1,0 +1,31 @@
+"""Domino's two error bodies: `{"errors": [...], "requestId": ...}` and, on cost endpoints,
+`{"error": ...}`."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Raised by a handler to answer with an HTTP error; `style` picks the body Domino uses there."""
+
+    def __init__(self, status: int, message: str, *, style: str = "errors") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.style = style
+
+    def body(self, request_id: str) -> dict:
+        if self.style == "error":
+            return {"error": self.message}
+        return {"errors": [self.message], "requestId": request_id}
+
+
+def bad_request(message: str, *, style: str = "errors") -> ApiError:
+    return ApiError(400, message, style=style)
+
+
+def not_found(kind: str, key: str, *, style: str = "errors") -> ApiError:
+    return ApiError(404, f"{kind} {key!r} not found", style=style)
+
+
+def conflict(message: str) -> ApiError:
+    return ApiError(409, message)
