@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pipeline.simulator.http.errors import ApiError
+from pipeline.simulator.http.paging import offset_limit, slice_page
 from pipeline.simulator.http.routes._common import (
     children,
     collection,
@@ -174,7 +175,8 @@ def _instances(ctx: Ctx) -> tuple[dict, list[dict]]:
 @area.route("GET", VERSION + "/instances")
 async def list_instances(ctx: Ctx) -> Response:
     _, instances = _instances(ctx)
-    return ctx.env.paged("items", list(instances), 0, None, len(instances))
+    offset, limit = offset_limit(ctx.query, None)
+    return ctx.env.paged("items", slice_page(list(instances), offset, limit), offset, limit, len(instances))
 
 
 @area.route("GET", INSTANCE)

@@ -1,0 +1,120 @@
+"""One Dagster asset per catalogue endpoint (plus its child tables), generated, never hand-written.
+
+Each asset only wires: it asks the extraction engine to land its endpoint and reports the numbers.
+Every asset writes DuckDB, so all sit in the `duckdb_writer` pool (limit 1 in dagster.yaml).
+"""
+
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+
+from pipeline.defs.partitions import daily_partitions
+from pipeline.defs.resources import DominoResource, WarehouseResource
+from pipeline.domino import ENDPOINTS, Endpoint
+from pipeline.domino.catalogue import CATALOGUE
+from pipeline.extract import Extraction
+from pipeline.extract.progress import notify
+from pipeline.tables import TableSpec
+from pipeline.warehouse.ddl import DUCKDB_TYPES
+
+POOL = "duckdb_writer"
+PARTITIONED = frozenset({"jobs"})
+"""Endpoints partitioned by day although the API has no time filter (see Extraction._jobs)."""
+
+
+def asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+def is_partitioned(endpoint: Endpoint) -> bool:
+    return bool(endpoint.partitioned) or endpoint.name in PARTITIONED
+
+
+def table_schema(spec: TableSpec) -> dg.TableSchema:
+    columns = [
+        dg.TableColumn(c.name, DUCKDB_TYPES[c.type], description=c.comment or f"from `{c.path}`")
+        for c in spec.columns
+    ]
+    columns += [
+        dg.TableColumn(p, "VARCHAR", description="from the fan-out parent") for p in spec.parent_columns
+    ]
+    columns += [
+        dg.TableColumn("_raw", "JSON", description="the complete source record, unknown fields included"),
+        dg.TableColumn("_extracted_at", "TIMESTAMPTZ"),
+        dg.TableColumn("_run_id", "VARCHAR"),
+    ]
+    return dg.TableSchema(columns=columns)
+
+
+def _spec(endpoint: Endpoint, table: TableSpec, description: str) -> dg.AssetSpec:
+    deps = [asset_key(CATALOGUE[endpoint.parent.parent].table.name)] if endpoint.parent else []
+    if table is not endpoint.table:
+        deps = []
+    return dg.AssetSpec(
+        key=asset_key(table.name),
+        group_name=endpoint.area,
+        description=description,
+        kinds={"duckdb", "python"},
+        owners=["team:finops-data"],
+        deps=deps,
+        tags={"domino/area": endpoint.area},
+        metadata={
+            "dagster/column_schema": table_schema(table),
+            "dagster/table_name": f"raw.{table.name}",
+            "domino/path": endpoint.path,
+            "domino/admin_only": endpoint.admin_only,
+        },
+    )
+
+
+def build_asset(endpoint: Endpoint) -> dg.AssetsDefinition:
+    """The asset (a multi-asset when the endpoint also fills child tables) that lands `endpoint`."""
+    what = endpoint.table.comment or f"records of GET {endpoint.path}"
+    specs = [_spec(endpoint, endpoint.table, f"raw.{endpoint.table.name}: {what}")]
+    specs += [
+        _spec(endpoint, child, f"raw.{child.name}: {child.comment or 'exploded from ' + endpoint.table.name}")
+        for child in endpoint.child_tables
+    ]
+    partitioned = is_partitioned(endpoint)
+
+    @dg.multi_asset(
+        name=f"extract_{endpoint.name}",
+        specs=specs,
+        partitions_def=daily_partitions if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        pool=POOL,
+    )
+    def extract(
+        context: dg.AssetExecutionContext, domino: DominoResource, warehouse: WarehouseResource
+    ) -> Iterator[dg.MaterializeResult]:
+        start: date | None = None
+        end: date | None = None
+        if partitioned:
+            window = context.partition_time_window
+            start, end = window.start.date(), window.end.date()
+        with domino.client() as client:
+            extraction = Extraction(
+                client,
+                warehouse.warehouse(),
+                context.run_id,
+                reject_threshold=domino.rejects_allowed(),
+                progress=notify,
+            )
+            report = extraction.run(endpoint, start, end)
+        if report.rejects:
+            context.log.warning(f"raw.{report.table}: {report.rejects} records rejected (see raw._rejects)")
+        yield dg.MaterializeResult(asset_key=asset_key(endpoint.table.name), metadata=report.metadata())
+        for child in endpoint.child_tables:
+            rows = report.child_rows.get(child.name, 0)
+            yield dg.MaterializeResult(asset_key=asset_key(child.name), metadata={"rows": rows})
+
+    return extract
+
+
+EXTRACT_ASSETS = [build_asset(endpoint) for endpoint in ENDPOINTS]
+
+
+@dg.definitions
+def extract_assets() -> dg.Definitions:
+    return dg.Definitions(assets=EXTRACT_ASSETS)

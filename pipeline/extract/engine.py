@@ -1,0 +1,282 @@
+"""Drive one catalogue endpoint from Domino into DuckDB: pages → shaped batches → stage → one short commit.
+
+Knows the client, the transforms and the warehouse; knows nothing of Dagster, so the CLI, the Dagster
+assets and the benchmark all run exactly the same code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from pipeline.domino import DominoClient, Endpoint, Page
+from pipeline.domino.catalogue import CATALOGUE, lookup
+from pipeline.domino.envelopes import read_single
+from pipeline.domino.windows import DailyWindow, window_request
+from pipeline.extract.report import LoadReport, TooManyRejects
+from pipeline.tables import TableSpec
+from pipeline.transform import shape_batch, shape_children
+from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
+from pipeline.warehouse.staging import Stage
+
+Progress = Callable[[str, int], None]
+"""Called with (table, rows landed so far) as pages arrive; the CLI draws it as a progress bar."""
+
+WINDOW_COLUMNS = {
+    "cost_allocation": "window_start",
+    "cost_assets": "window_start",
+    "audit": "event_time",
+    "iso_range": "timestamp",
+}
+"""The time column a daily partition of each window kind is replaced by."""
+
+JOB_DETAIL_PATH = "/api/jobs/beta/jobs/{jobId}"
+
+
+def days(start: date, end: date) -> Iterator[date]:
+    """The UTC days of [start, end)."""
+    day = start
+    while day < end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@dataclass
+class Extraction:
+    """One run's extraction context: the client, the warehouse, the run id and the reject policy."""
+
+    client: DominoClient
+    warehouse: Warehouse
+    run_id: str
+    reject_threshold: float = 0.05
+    progress: Progress | None = None
+    commit_rows: int = 250_000
+
+    def run(self, endpoint: Endpoint, start: date | None = None, end: date | None = None) -> LoadReport:
+        """Extract `endpoint`; daily-partitioned endpoints (and jobs) need the window [start, end)."""
+        began, stats_before = time.perf_counter(), self._stats()
+        if endpoint.name == "jobs":
+            report = self._jobs(endpoint, *self._window(endpoint, start, end))
+        elif endpoint.partitioned:
+            report = self._windowed(endpoint, *self._window(endpoint, start, end))
+        else:
+            report = self._inventory(endpoint)
+        requests, retries, nbytes = (
+            after - before for after, before in zip(self._stats(), stats_before, strict=True)
+        )
+        report.requests, report.retries, report.bytes = requests, retries, nbytes
+        report.seconds = time.perf_counter() - began
+        if report.reject_share > self.reject_threshold:
+            raise TooManyRejects(
+                f"raw.{report.table}: {report.rejects} of {report.rows + report.rejects} records rejected "
+                f"({report.reject_share:.1%} > threshold {self.reject_threshold:.1%}); "
+                "see raw._rejects for the reasons and payloads"
+            )
+        return report
+
+    # --- the three kinds of extraction -----------------------------------------------------------------
+
+    def _inventory(self, endpoint: Endpoint) -> LoadReport:
+        """Unpartitioned: the whole table replaced atomically, plus today's snapshot in `<table>_history`."""
+        spec = endpoint.table
+        report = LoadReport(spec.name)
+        stage = self.warehouse.stage(spec, self.run_id)
+        for page in self._pages(endpoint):
+            self._stage_page(page.records, spec, stage, report, {"parent": page.parent})
+            report.pages += 1
+        self._commit(report, [TableLoad(stage, ReplaceAll(datetime.now(UTC).date()))], None)
+        return report
+
+    def _windowed(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
+        """Cost and audit: one request (or paged call) per day, committed in chunks of whole days.
+
+        A chunk replaces exactly its days in one transaction, so a rerun or an overlapping backfill
+        converges; chunks close at `commit_rows` staged rows to bound the staging disk and the transaction.
+        """
+        report = LoadReport(endpoint.table.name)
+        column = WINDOW_COLUMNS[str(endpoint.window)]
+        specs = (endpoint.table, *endpoint.child_tables)
+        stages: list[Stage] = []
+        chunk_start = start
+        for day in days(start, end):
+            if not stages:
+                stages, chunk_start = [self.warehouse.stage(spec, self.run_id) for spec in specs], day
+            window = DailyWindow.for_day(day)
+            request = window_request(endpoint, window, self.client.settings)
+            for page in self.client.iter_pages(endpoint, params=request.params):
+                records = _inside_window(page.records, endpoint, window)
+                self._stage_page(records, endpoint.table, stages[0], report, request.context)
+                for child_spec, child_stage in zip(endpoint.child_tables, stages[1:], strict=True):
+                    shaped = shape_children(records, child_spec, self._context(request.context))
+                    child_stage.add(shaped.frame)
+                    child_stage.add_rejects(shaped.rejects)
+                report.pages += 1
+            report.partitions.append(day.isoformat())
+            next_day = day + timedelta(days=1)
+            if next_day >= end or stages[0].row_count >= self.commit_rows:
+                self._commit_window(report, stages, column, chunk_start, next_day)
+                stages = []
+        return report
+
+    def _commit_window(
+        self, report: LoadReport, stages: list[Stage], column: str, start: date, end: date
+    ) -> None:
+        mode = ReplaceWindow(column, _midnight(start), _midnight(end))
+        partition = f"{start.isoformat()}..{end.isoformat()}"
+        self._commit(report, [TableLoad(stage, mode) for stage in stages], partition)
+        self._forget_overlapped_rejects([stage.spec.name for stage in stages], start, end, partition)
+
+    def _forget_overlapped_rejects(self, tables: list[str], start: date, end: date, partition: str) -> None:
+        """Rejects of earlier runs whose window lies inside this one are superseded by this run's."""
+        with self.warehouse.writing() as con:
+            con.execute(
+                'DELETE FROM raw._rejects WHERE list_contains(?, "table") AND partition_key <> ? '
+                "AND partition_key SIMILAR TO '\\d{4}-\\d{2}-\\d{2}\\.\\.\\d{4}-\\d{2}-\\d{2}' "
+                "AND split_part(partition_key, '..', 1) >= ? AND split_part(partition_key, '..', 2) <= ?",
+                [tables, partition, start.isoformat(), end.isoformat()],
+            )
+
+    def _jobs(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
+        """Jobs have no time filter: page each project newest-first and stop below the window.
+
+        A daily run costs one short page per project plus the window's new jobs; jobs still unfinished in
+        earlier partitions are re-read one by one and upserted, so their final status lands too.
+        """
+        spec = endpoint.table
+        report = LoadReport(spec.name)
+        lower, upper = _midnight(start), _midnight(end)
+        submitted = next(c for c in spec.columns if c.name == "submission_time")
+        paths = (submitted.path, *submitted.alternatives)
+
+        def submission(record: dict[str, Any]) -> datetime | None:
+            value = next((v for v in (lookup(record, p) for p in paths) if v is not None), None)
+            try:
+                return datetime.fromisoformat(value) if isinstance(value, str) else None
+            except ValueError:
+                return None
+
+        def below_window(records: list[dict[str, Any]]) -> bool:
+            times = [t for t in map(submission, records) if t is not None]
+            return bool(times) and min(times) < lower
+
+        def in_window(record: dict[str, Any]) -> bool:
+            moment = submission(record)
+            return moment is None or lower <= moment < upper  # unparseable ones go on to be rejected
+
+        stage = self.warehouse.stage(spec, self.run_id)
+        parents = self._parent_rows(endpoint)
+        for page in self.client.iter_children(endpoint, parents, stop_when=lambda _ctx: below_window):
+            records = [r for r in page.records if in_window(r)]
+            self._stage_page(records, spec, stage, report, {"parent": page.parent})
+            report.pages += 1
+        self._commit_window(report, [stage], "submission_time", start, end)
+        report.partitions.extend(d.isoformat() for d in days(start, end))
+        self._refresh_unfinished_jobs(spec, lower, report)
+        return report
+
+    def _refresh_unfinished_jobs(self, spec: TableSpec, before: datetime, report: LoadReport) -> None:
+        if not self._table_exists(spec.name):
+            return
+        unfinished = self.warehouse.query(
+            f"SELECT id, project_id FROM raw.{spec.name} "
+            "WHERE coalesce(is_completed, false) = false AND submission_time < ?",
+            [before],
+        )
+        if unfinished.is_empty():
+            return
+        stage = self.warehouse.stage(spec, self.run_id)
+        for job_id, project_id in unfinished.iter_rows():
+            payload = self.client.get_json(JOB_DETAIL_PATH.format(jobId=job_id))
+            record = read_single(payload, "job", ("job",)).records
+            self._stage_page(record, spec, stage, report, {"parent": {"project_id": project_id}})
+            report.pages += 1
+        self._commit(report, [TableLoad(stage, Upsert())], "unfinished")
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    def _pages(self, endpoint: Endpoint) -> Iterable[Page]:
+        if endpoint.parent is None:
+            return self.client.iter_pages(endpoint)
+        return self.client.iter_children(endpoint, self._parent_rows(endpoint))
+
+    def _parent_rows(self, endpoint: Endpoint) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(record, context) of every parent, read back from the parent's raw table (landed first)."""
+        assert endpoint.parent is not None
+        parent_spec = CATALOGUE[endpoint.parent.parent].table
+        if not self._table_exists(parent_spec.name):
+            raise RuntimeError(
+                f"raw.{endpoint.name} fans out over raw.{parent_spec.name}, which has not been loaded yet: "
+                f"materialize {parent_spec.name} first"
+            )
+        columns = ", ".join(("_raw", *parent_spec.parent_columns))
+        rows = self.warehouse.query(f"SELECT {columns} FROM raw.{parent_spec.name}").iter_rows()
+        return [
+            (orjson.loads(raw), dict(zip(parent_spec.parent_columns, rest, strict=True)))
+            for raw, *rest in rows
+        ]
+
+    def _table_exists(self, name: str) -> bool:
+        if not self.warehouse.path.exists():
+            return False
+        found = self.warehouse.query(
+            "SELECT count(*) AS n FROM information_schema.tables "
+            "WHERE table_schema = 'raw' AND table_name = ?",
+            [name],
+        )
+        return bool(found["n"][0])
+
+    def _context(self, extra: dict[str, Any]) -> dict[str, Any]:
+        return {"run_id": self.run_id, "extracted_at": datetime.now(UTC), **extra}
+
+    def _stage_page(
+        self,
+        records: list[dict[str, Any]],
+        spec: TableSpec,
+        stage: Stage,
+        report: LoadReport,
+        extra: dict[str, Any],
+    ) -> None:
+        if not records:
+            return
+        shaped = shape_batch(records, spec, self._context(extra))
+        stage.add(shaped.frame)
+        stage.add_rejects(shaped.rejects)
+        report.rows += shaped.frame.height
+        report.rejects += len(shaped.rejects)
+        if self.progress:
+            self.progress(spec.name, report.rows)
+
+    def _commit(self, report: LoadReport, loads: list[TableLoad], partition_key: str | None) -> None:
+        for result in self.warehouse.commit(loads, partition_key=partition_key):
+            if result.table != report.table:
+                report.child_rows[result.table] = report.child_rows.get(result.table, 0) + result.rows
+
+    def _window(self, endpoint: Endpoint, start: date | None, end: date | None) -> tuple[date, date]:
+        if start is None or end is None or end <= start:
+            raise ValueError(
+                f"{endpoint.name} is daily-partitioned: give a window [start, end) with end > start"
+            )
+        return start, end
+
+    def _stats(self) -> tuple[int, int, int]:
+        stats = self.client.stats
+        return stats.requests, stats.retries, stats.bytes
+
+
+def _inside_window(
+    records: list[dict[str, Any]], endpoint: Endpoint, window: DailyWindow
+) -> list[dict[str, Any]]:
+    """Drop audit events outside [start, end): a server may treat the end bound as inclusive."""
+    if endpoint.window != "audit":
+        return records
+    low, high = int(window.start.timestamp() * 1000), int(window.end.timestamp() * 1000)
+    return [r for r in records if not isinstance(r.get("timestamp"), int) or low <= r["timestamp"] < high]

@@ -1,0 +1,76 @@
+"""Audit trail transforms: a stable event key, the project context, and the targets child table."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+
+from pipeline.transform.derived import derived, without_derived
+
+
+def event_key(record: dict[str, Any]) -> str:
+    """Hex sha1 of the key-sorted JSON of the event as sent: audit events carry no id of their own."""
+    canonical = orjson.dumps(without_derived(record), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha1(canonical).hexdigest()
+
+
+def audit_events(records: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Add `event_key`, `project_id`/`project_name` (when `in` is a project) and `target_count`."""
+    for record in records:
+        key = event_key(record)
+        values = derived(record)
+        values["event_key"] = key
+        within = record.get("in")
+        is_project = isinstance(within, dict) and within.get("entityType") == "project"
+        values["project_id"] = within.get("id") if is_project else None
+        values["project_name"] = within.get("name") if is_project else None
+        targets = record.get("targets")
+        values["target_count"] = len(targets) if isinstance(targets, list) else 0
+    return records
+
+
+_NO_CHANGE: dict[str, Any] = {}
+
+
+def _target_rows(key: str, event_time: Any, target_index: int, target: Any) -> list[dict[str, Any]]:
+    target = target if isinstance(target, dict) else {}
+    entity = target.get("entity") if isinstance(target.get("entity"), dict) else {}
+    changes = target.get("fieldChanges") if isinstance(target.get("fieldChanges"), list) else []
+    base = {
+        "event_key": key,
+        "event_time": event_time,
+        "target_index": target_index,
+        "entity_type": entity.get("entityType"),
+        "entity_id": entity.get("id"),
+        "entity_name": entity.get("name"),
+    }
+    indexed = list(enumerate(changes)) or [(None, _NO_CHANGE)]
+    rows = []
+    for change_index, change in indexed:
+        change = change if isinstance(change, dict) else {}
+        rows.append(
+            {
+                **base,
+                "change_index": change_index,
+                "field_name": change.get("fieldName"),
+                "field_type": change.get("fieldType"),
+                "before": change.get("before"),
+                "after": change.get("after"),
+                "added": change.get("added"),
+                "removed": change.get("removed"),
+            }
+        )
+    return rows
+
+
+def audit_event_targets(records: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """One child row per (target, field change) of each event; a target without changes gives one row."""
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        key = event_key(record)
+        targets = record.get("targets")
+        for target_index, target in enumerate(targets if isinstance(targets, list) else []):
+            rows.extend(_target_rows(key, record.get("timestamp"), target_index, target))
+    return rows

@@ -1,0 +1,122 @@
+"""Shape a page of source records into a typed polars frame plus rejects, column by column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import polars as pl
+
+from pipeline.tables import TableSpec
+from pipeline.transform.casting import POLARS_TYPES, UTC_DATETIME, cast_column
+from pipeline.transform.derived import DERIVED_KEY, REJECT_KEY
+from pipeline.transform.paths import column_values
+from pipeline.transform.registry import get_transform
+
+RAW_COLUMN = "_raw"
+EXTRACTED_AT_COLUMN = "_extracted_at"
+RUN_ID_COLUMN = "_run_id"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that could not be landed, kept whole so nothing is lost."""
+
+    table: str
+    reason: str
+    payload_json: str
+
+
+@dataclass
+class ShapedBatch:
+    frame: pl.DataFrame
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def frame_schema(spec: TableSpec) -> dict[str, pl.DataType]:
+    """The polars schema of a shaped frame: spec columns, then `_raw`, `_extracted_at`, `_run_id`, parents."""
+    schema: dict[str, pl.DataType] = {c.name: POLARS_TYPES[c.type] for c in spec.columns}
+    schema[RAW_COLUMN] = pl.Utf8()
+    schema[EXTRACTED_AT_COLUMN] = UTC_DATETIME
+    schema[RUN_ID_COLUMN] = pl.Utf8()
+    for parent in spec.parent_columns:
+        schema.setdefault(parent, pl.Utf8())
+    return schema
+
+
+def _dump(record: dict[str, Any]) -> str:
+    return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[str, Any]) -> ShapedBatch:
+    """Typed rows for `spec` from `records`; records that do not fit become rejects, the rest land.
+
+    `context`: `run_id`, `extracted_at` (datetime, default now), `parent` (values for
+    `spec.parent_columns`) and whatever the spec's transform reads (e.g. `aggregate`).
+    Child-table transforms are not applied here: pass rows made by `explode` (or use `shape_children`).
+    """
+    transform = get_transform(spec.transform) if spec.transform else None
+    if transform and transform.stage == "before_raw":
+        records = transform.apply(records, context)
+    raw = [_dump(r) for r in records]
+    if transform and transform.stage == "after_raw":
+        records = transform.apply([dict(r) for r in records], context)
+
+    failures: dict[int, list[str]] = {}
+    for index, record in enumerate(records):
+        reason = (record.get(DERIVED_KEY) or {}).get(REJECT_KEY)
+        if reason:
+            failures.setdefault(index, []).append(f"{spec.name}.{reason}")
+
+    fill_floats = bool(transform and transform.fill_missing_floats)
+    columns: list[pl.Series] = []
+    for column in spec.columns:
+        values = column_values(records, column)
+        series, bad = cast_column(column.name, values, column.type)
+        for index, type_name in bad.items():
+            failures.setdefault(index, []).append(
+                f"{spec.name}.{column.name}: cannot cast {type_name} to {column.type}"
+            )
+        if column.required:
+            for index in (series.is_null().arg_true().to_list() if series.null_count() else []):
+                if index not in bad:
+                    missing = f"{spec.name}.{column.name}: required value missing"
+                    failures.setdefault(index, []).append(missing)
+        if fill_floats and column.type == "float":
+            series = series.fill_null(0.0)
+        columns.append(series)
+
+    parent = context.get("parent") or {}
+    extracted_at = context.get("extracted_at") or datetime.now(UTC)
+    frame = pl.DataFrame(columns).with_columns(
+        pl.Series(RAW_COLUMN, raw, dtype=pl.Utf8),
+        pl.lit(extracted_at).cast(UTC_DATETIME).alias(EXTRACTED_AT_COLUMN),
+        pl.lit(context.get("run_id"), dtype=pl.Utf8).alias(RUN_ID_COLUMN),
+    )
+    for name in spec.parent_columns:
+        value = parent.get(name)
+        literal = pl.lit(None if value is None else str(value), dtype=pl.Utf8)
+        frame = frame.with_columns(
+            pl.coalesce(pl.col(name), literal).alias(name) if name in frame.columns else literal.alias(name)
+        )
+
+    if not failures:
+        return ShapedBatch(frame.select(list(frame_schema(spec))))
+    rejected = sorted(failures)
+    keep = pl.Series([True] * len(records)).scatter(rejected, False)
+    rejects = [Reject(spec.name, "; ".join(failures[i]), raw[i]) for i in rejected]
+    return ShapedBatch(frame.filter(keep).select(list(frame_schema(spec))), rejects)
+
+
+def shape_children(
+    parent_records: list[dict[str, Any]], spec: TableSpec, context: dict[str, Any]
+) -> ShapedBatch:
+    """Explode parent records with the child spec's transform, then shape the child rows."""
+    if not spec.transform:
+        raise ValueError(f"table {spec.name!r} has no child transform to explode its parents with")
+    transform = get_transform(spec.transform)
+    if transform.stage != "child":
+        raise ValueError(f"transform {spec.name!r}.{spec.transform} is not a child-table transform")
+    return shape_batch(transform.apply(parent_records, context), spec, context)

@@ -1,0 +1,118 @@
+"""`Warehouse`: the DuckDB file, its short-lived connections, staging and atomic commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipeline.tables import TableSpec
+from pipeline.transform import Reject
+from pipeline.warehouse.commit import LoadResult, TableLoad, commit_loads
+from pipeline.warehouse.ddl import ensure_log_tables, ensure_table
+from pipeline.warehouse.locking import file_lock, retry_on_lock
+from pipeline.warehouse.staging import Stage, new_stage_directory, remove_stale_stages
+
+DEFAULT_SETTINGS: dict[str, str | bool] = {"preserve_insertion_order": False, "memory_limit": "1GB"}
+"""Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and
+dropping it makes large inserts faster; the memory limit keeps a 1M-row commit near 1 GB RSS
+(DuckDB spills to `<db>.tmp` beyond it) instead of ~1.7 GB."""
+
+
+class Warehouse:
+    """A DuckDB file written by one process at a time.
+
+    Writers hold an exclusive `flock` on `<db>.lock` for the (short) write transaction; readers
+    hold a shared one; connecting retries DuckDB's own lock error for up to `lock_timeout_s`.
+    """
+
+    def __init__(
+        self, path: str | Path, lock_timeout_s: float = 120.0, settings: dict[str, str | bool] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+        self.settings: dict[str, str | bool] = {**DEFAULT_SETTINGS, **(settings or {})}
+        """DuckDB settings applied to every connection (e.g. `memory_limit`, `threads`)."""
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.staging_root = self.path.with_name(self.path.name + ".staging")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection (UTC session), retried while another process holds the file."""
+        read_only = read_only and self.path.exists()
+        con = retry_on_lock(lambda: duckdb.connect(str(self.path), read_only=read_only), self.lock_timeout_s)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET enable_progress_bar = false")
+            for setting, value in self.settings.items():
+                con.execute(f"SET {setting} = {value!r}")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection held under the exclusive inter-process write lock."""
+        with file_lock(self.lock_path, exclusive=True, timeout_s=self.lock_timeout_s), self.connect() as con:
+            yield con
+
+    def ensure_table(self, spec: TableSpec) -> None:
+        with self.writing() as con:
+            ensure_table(con, spec)
+            ensure_log_tables(con)
+
+    def stage(self, spec: TableSpec, run_id: str, flush_rows: int = 50_000) -> Stage:
+        return Stage(spec, run_id, new_stage_directory(self.staging_root, spec.name, run_id), flush_rows)
+
+    def commit(self, loads: Sequence[TableLoad], partition_key: str | None = None) -> list[LoadResult]:
+        """Land every staged table (parent and children together) in ONE transaction, then drop the stages.
+
+        If anything fails the transaction rolls back and the stages stay for a retry.
+        """
+        with self.writing() as con:
+            results = commit_loads(con, list(loads), partition_key)
+        for load in loads:
+            load.stage.discard()
+        return results
+
+    def record_rejects(
+        self, table: str, partition_key: str | None, run_id: str, rejects: Iterable[Reject]
+    ) -> None:
+        """Replace the rejects of (table, partition_key) outside a table load (e.g. a page that failed)."""
+        rows = [(table, r.reason, r.payload_json) for r in rejects]
+        now = datetime.now(UTC)
+        with self.writing() as con:
+            con.execute("BEGIN TRANSACTION")
+            ensure_log_tables(con)
+            con.execute(
+                'DELETE FROM raw._rejects WHERE "table" = ? AND partition_key IS NOT DISTINCT FROM ?',
+                [table, partition_key],
+            )
+            if rows:
+                con.executemany(
+                    'INSERT INTO raw._rejects ("table", reason, payload, partition_key, run_id, rejected_at) '
+                    "VALUES (?, ?, CAST(? AS JSON), ?, ?, ?)",
+                    [(*row, partition_key, run_id, now) for row in rows],
+                )
+            con.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        """Run a read and return a polars frame; read-only and under the shared lock, so keep it short."""
+        with (
+            file_lock(self.lock_path, exclusive=False, timeout_s=self.lock_timeout_s),
+            self.connect(read_only=True) as con,
+        ):
+            table = con.sql(sql, params=params).to_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def cleanup_stale_stages(self, older_than: timedelta = timedelta(hours=24)) -> int:
+        """Remove stages left by runs that died before committing; returns how many were removed."""
+        return remove_stale_stages(self.staging_root, older_than.total_seconds())

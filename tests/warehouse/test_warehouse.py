@@ -1,0 +1,263 @@
+"""Warehouse on real DuckDB files: DDL, commit modes, rejects, crash safety, two writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipeline.tables import Column, TableSpec
+from pipeline.transform import Reject, shape_batch, shape_children
+from pipeline.transform.benchmark import AUDIT_SPEC, audit_record
+from pipeline.warehouse import (
+    ReplaceAll,
+    ReplaceByParentKeys,
+    ReplaceWindow,
+    TableLoad,
+    Upsert,
+    Warehouse,
+)
+
+TARGETS_SPEC = TableSpec(
+    name="audit_event_targets",
+    key=("event_key", "target_index", "change_index"),
+    transform="audit_event_targets",
+    columns=(
+        Column("event_key", "event_key", required=True),
+        Column("event_time", "event_time", "timestamp_ms"),
+        Column("target_index", "target_index", "int"),
+        Column("change_index", "change_index", "int"),
+        Column("field_name", "field_name"),
+    ),
+)
+PROJECTS = TableSpec(
+    name="projects",
+    comment="Domino projects.",
+    columns=(Column("id", "id", required=True, comment="Project id."), Column("name", "name")),
+)
+BASE_MS = 1_723_593_600_000  # 2024-08-14T00:00:00Z
+DAY = (datetime(2024, 8, 14, tzinfo=UTC), datetime(2024, 8, 15, tzinfo=UTC))
+
+
+def events(first: int, count: int, base_ms: int = BASE_MS) -> list[dict]:
+    return [audit_record(i, base_ms=base_ms) for i in range(first, first + count)]
+
+
+def load_audit_day(wh: Warehouse, records: list[dict], run_id: str, rejects: list[Reject] = ()) -> None:
+    context = {"run_id": run_id}
+    parent, children = wh.stage(AUDIT_SPEC, run_id), wh.stage(TARGETS_SPEC, run_id)
+    parent.add(shape_batch(records, AUDIT_SPEC, context).frame)
+    parent.add_rejects(rejects)
+    children.add(shape_children(records, TARGETS_SPEC, context).frame)
+    wh.commit(
+        [
+            TableLoad(parent, ReplaceWindow("event_time", *DAY)),
+            TableLoad(children, ReplaceByParentKeys("event_key", parent="audit_events")),
+        ],
+        partition_key="2024-08-14",
+    )
+
+
+def test_table_types_comments_and_raw_json(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    stage = wh.stage(PROJECTS, "r1")
+    stage.add(shape_batch([{"id": "p1", "name": "A", "extra": {"x": [1]}}], PROJECTS, {"run_id": "r1"}).frame)
+    wh.commit([TableLoad(stage, Upsert())])
+    columns = "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE table_name = 'projects'"
+    types = {name: (data_type, comment) for name, data_type, comment in wh.query(columns).rows()}
+    assert types == {
+        "id": ("VARCHAR", "Project id."),
+        "name": ("VARCHAR", None),
+        "_raw": ("JSON", "Complete source record as received (unknown fields included, secrets stripped)."),
+        "_extracted_at": ("TIMESTAMP WITH TIME ZONE", "When the record was fetched from Domino."),
+        "_run_id": ("VARCHAR", "Pipeline run that loaded the row."),
+    }
+    table_comment = wh.query("SELECT comment FROM duckdb_tables() WHERE table_name = 'projects'")
+    assert table_comment.item() == "Domino projects."
+    assert wh.query("SELECT _raw->>'$.extra.x[0]' FROM raw.projects").item() == "1"
+
+
+def test_replace_window_is_idempotent_and_children_follow(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    day = events(0, 50)
+    load_audit_day(wh, day, "run-1")
+    load_audit_day(wh, day, "run-2")
+    assert wh.query("SELECT count(*), count(DISTINCT event_key) FROM raw.audit_events").row(0) == (50, 50)
+    assert wh.query("SELECT count(*) FROM raw.audit_event_targets").item() == 50
+    assert wh.query("SELECT DISTINCT _run_id FROM raw.audit_events").item() == "run-2"
+    # a rerun where the source now has fewer events: the window is replaced, not merged
+    load_audit_day(wh, day[:10], "run-3")
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 10
+    assert wh.query("SELECT count(*) FROM raw.audit_event_targets").item() == 10
+    loads = wh.query("SELECT \"table\", run_id, rows FROM raw._loads ORDER BY finished_at, \"table\"").rows()
+    assert loads[-2:] == [("audit_event_targets", "run-3", 10), ("audit_events", "run-3", 10)]
+
+
+def test_moved_record_and_duplicate_staged_keys_keep_one_row(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    jobs = TableSpec(
+        name="jobs",
+        columns=(
+            Column("id", "id", required=True),
+            Column("day", "day", "timestamp"),
+            Column("status", "status"),
+        ),
+    )
+
+    def load(records: list[dict], start: datetime, run: str) -> None:
+        stage = wh.stage(jobs, run, flush_rows=2)
+        for record in records:
+            stage.add(shape_batch([record], jobs, {"run_id": run}).frame)
+        window = ReplaceWindow("day", start, start + timedelta(days=1))
+        wh.commit([TableLoad(stage, window)], start.date().isoformat())
+
+    load([{"id": "j1", "day": "2024-08-14T05:00:00Z", "status": "Running"}], DAY[0], "r1")
+    # j1 moved to the next day, and the page repeats it: last one wins
+    load([{"id": "j1", "day": "2024-08-15T01:00:00Z", "status": "Queued"},
+          {"id": "j2", "day": "2024-08-15T02:00:00Z", "status": "Running"},
+          {"id": "j1", "day": "2024-08-15T03:00:00Z", "status": "Succeeded"}], DAY[1], "r2")
+    rows = wh.query("SELECT id, status FROM raw.jobs ORDER BY id").rows()
+    assert rows == [("j1", "Succeeded"), ("j2", "Running")]
+
+
+def test_replace_all_keeps_one_snapshot_per_day(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+
+    def snapshot(names: list[str], day: date) -> None:
+        stage = wh.stage(PROJECTS, "r")
+        stage.add(shape_batch([{"id": n, "name": n} for n in names], PROJECTS, {"run_id": "r"}).frame)
+        wh.commit([TableLoad(stage, ReplaceAll(day))])
+    snapshot(["a", "b", "c"], date(2024, 8, 14))
+    snapshot(["a", "b"], date(2024, 8, 14))
+    snapshot(["a"], date(2024, 8, 15))
+    assert wh.query("SELECT id FROM raw.projects").rows() == [("a",)]
+    history = wh.query("SELECT snapshot_date, count(*) FROM raw.projects_history GROUP BY 1 ORDER BY 1")
+    assert history.rows() == [(date(2024, 8, 14), 2), (date(2024, 8, 15), 1)]
+
+
+def test_rejects_are_replaced_per_partition(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    reason = "audit_events.event_time: cannot cast str to timestamp_ms"
+    bad = [Reject("audit_events", reason, '{"timestamp":"x"}')]
+    load_audit_day(wh, events(0, 5), "run-1", bad)
+    load_audit_day(wh, events(0, 5), "run-2", bad)
+    rows = wh.query("SELECT \"table\", reason, payload->>'$.timestamp', run_id FROM raw._rejects").rows()
+    assert rows == [("audit_events", bad[0].reason, "x", "run-2")]
+    load_audit_day(wh, events(0, 5), "run-3")
+    assert wh.query("SELECT count(*) FROM raw._rejects").item() == 0
+    wh.record_rejects("jobs", "2024-08-14", "run-4", bad)
+    assert wh.query("SELECT count(*) FROM raw._rejects WHERE \"table\" = 'jobs'").item() == 1
+
+
+def test_spec_growth_adds_columns_and_keeps_rows(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    stage = wh.stage(PROJECTS, "r1")
+    stage.add(shape_batch([{"id": "p1", "name": "A", "owner": "u1"}], PROJECTS, {"run_id": "r1"}).frame)
+    wh.commit([TableLoad(stage, Upsert())])
+    owner = Column("owner", "owner", comment="Owner id.")
+    grown = TableSpec(name="projects", columns=(*PROJECTS.columns, owner))
+    stage = wh.stage(grown, "r2")
+    stage.add(shape_batch([{"id": "p2", "name": "B", "owner": "u2"}], grown, {"run_id": "r2"}).frame)
+    wh.commit([TableLoad(stage, Upsert())])
+    assert wh.query("SELECT id, owner FROM raw.projects ORDER BY id").rows() == [("p1", None), ("p2", "u2")]
+
+
+def _stage_then_die(db: str) -> None:
+    wh = Warehouse(db)
+    stage = wh.stage(AUDIT_SPEC, "doomed", flush_rows=10)
+    stage.add(shape_batch(events(100, 30), AUDIT_SPEC, {"run_id": "doomed"}).frame)
+    os._exit(3)  # killed between stage and commit
+
+
+def test_crash_between_stage_and_commit_changes_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    wh = Warehouse(db)
+    load_audit_day(wh, events(0, 5), "run-1")
+    process = multiprocessing.get_context("spawn").Process(target=_stage_then_die, args=(db,))
+    process.start()
+    process.join(60)
+    assert process.exitcode == 3
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 5
+    assert list((tmp_path / "w.duckdb.staging" / "audit_events").iterdir())  # left for cleanup
+    assert wh.cleanup_stale_stages(older_than=timedelta(0)) == 1
+    load_audit_day(wh, events(0, 5), "run-2")
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 5
+
+
+def _commit_partition(db: str, first: int, base_ms: int, barrier) -> None:
+    wh = Warehouse(db)
+    frame = shape_batch(events(first, 2000, base_ms), AUDIT_SPEC, {"run_id": f"run-{first}"}).frame
+    start = datetime.fromtimestamp(base_ms / 1000, UTC)
+    window = ReplaceWindow("event_time", start, start + timedelta(days=1))
+    barrier.wait(30)
+    for _ in range(3):
+        stage = wh.stage(AUDIT_SPEC, f"run-{first}")
+        stage.add(frame)
+        wh.commit([TableLoad(stage, window)], f"{first}")
+
+
+def test_two_processes_committing_at_once_both_succeed(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(2)
+    workers = [
+        spawn.Process(target=_commit_partition, args=(db, first, BASE_MS + day * 86_400_000, barrier))
+        for day, first in enumerate((0, 10_000))
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    wh = Warehouse(db)
+    assert wh.query("SELECT count(*), count(DISTINCT event_key) FROM raw.audit_events").row(0) == (4000, 4000)
+    assert wh.query("SELECT count(*) FROM raw._loads").item() == 6
+
+
+def test_commit_failure_rolls_back_every_table(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    load_audit_day(wh, events(0, 5), "run-1")
+    parent = wh.stage(AUDIT_SPEC, "run-2")
+    parent.add(shape_batch(events(0, 3), AUDIT_SPEC, {"run_id": "run-2"}).frame)
+    broken = TableLoad(wh.stage(TARGETS_SPEC, "run-2"), ReplaceWindow("no_such_column", *DAY))
+    with pytest.raises(Exception, match="no_such_column"):
+        wh.commit([TableLoad(parent, ReplaceWindow("event_time", *DAY)), broken], "2024-08-14")
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 5
+    assert parent.parts  # kept for a retry
+    assert orjson.loads(wh.query("SELECT _raw FROM raw.audit_events LIMIT 1").item())["actor"]
+
+
+def _hold_duckdb_open(db: str, seconds: float, ready) -> None:
+    import time
+
+    import duckdb
+
+    con = duckdb.connect(db)  # a process outside the flock protocol (e.g. a notebook)
+    ready.set()
+    time.sleep(seconds)
+    con.close()
+
+
+def test_commit_waits_for_a_foreign_connection_to_close(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    wh = Warehouse(db)
+    load_audit_day(wh, events(0, 5), "run-1")
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Event()
+    holder = spawn.Process(target=_hold_duckdb_open, args=(db, 1.5, ready))
+    holder.start()
+    assert ready.wait(30)
+    load_audit_day(wh, events(0, 7), "run-2")  # retries "Could not set lock" until the holder closes
+    holder.join(30)
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 7
+    impatient = Warehouse(db, lock_timeout_s=0.2)
+    holder = spawn.Process(target=_hold_duckdb_open, args=(db, 3, ready := spawn.Event()))
+    holder.start()
+    assert ready.wait(30)
+    with pytest.raises(Exception, match="lock"):
+        impatient.query("SELECT 1")
+    holder.join(30)
