@@ -309,6 +309,8 @@ class DominoClient:
                 return
             fingerprint = _fingerprint(records)
             if fingerprint == previous:
+                if read.total is not None and offset >= read.total:
+                    return  # an unpaged list echoed again: the counter confirms we already have it all
                 raise PagingError(
                     f"{endpoint.name}: GET {path} returned the same {len(records)} records for "
                     f"offset={offset} as for the previous page: the server appears to ignore `offset`; "
