@@ -17,6 +17,7 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipeline.defs.checks import CHECKS
 from pipeline.defs.extract import EXTRACT_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
 from pipeline.extract.progress import set_listener
@@ -63,6 +64,12 @@ def _selected(groups: Sequence[str] | None) -> list[dg.AssetsDefinition]:
     return chosen
 
 
+def _with_checks(selection: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """The assets plus the asset checks that guard them, so a CLI run is checked like a scheduled one."""
+    keys = {key for asset in selection for key in asset.keys}
+    return [*selection, *(c for c in CHECKS if {k.asset_key for k in c.check_keys} <= keys)]
+
+
 def _instance() -> dg.DagsterInstance:
     """The persistent instance when DAGSTER_HOME is set (runs then show in the UI), else an ephemeral one."""
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
@@ -81,6 +88,7 @@ def run_pipeline(
     last_day = (end - timedelta(days=1)).isoformat()
     began = time.perf_counter()
     error: str | None = None
+    checks_passed, failed_checks = 0, []
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -101,14 +109,30 @@ def run_pipeline(
             steps = [(inventory, {}), (daily, {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: last_day})]
             for selection, tags in steps:
                 if selection:
-                    dg.materialize(
-                        selection, resources=resources, instance=instance, tags=tags, run_config=QUIET_LOGS
+                    result = dg.materialize(
+                        _with_checks(selection),
+                        resources=resources,
+                        instance=instance,
+                        tags=tags,
+                        run_config=QUIET_LOGS,
                     )
+                    evaluations = result.get_asset_check_evaluations()
+                    checks_passed += sum(e.passed for e in evaluations)
+                    failed_checks += [
+                        e.check_name + " on " + e.asset_key.to_user_string()
+                        for e in evaluations
+                        if not e.passed
+                    ]
         except Exception as exc:  # the CLI turns any failure into a clear message and exit code 1
             error = _describe(exc)
         finally:
             set_listener(None)
-    return _summarise(duckdb_path, time.perf_counter() - began, error)
+    summary = _summarise(duckdb_path, time.perf_counter() - began, error)
+    summary.notes.append(
+        f"Asset checks: {checks_passed} passed, {len(failed_checks)} failed {failed_checks or ''}"
+    )
+    summary.ok = summary.ok and not failed_checks
+    return summary
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,0 +1,46 @@
+"""The Dagster code location loads, and every catalogue entry became an asset with a check and a group."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.definitions import defs
+from pipeline.domino import ENDPOINTS
+
+CLI = Path(sys.executable).with_name("domino-etl")
+
+
+def test_code_location_has_an_asset_per_table_and_the_schedules() -> None:
+    definitions = defs()
+    keys = {key for asset in definitions.assets for key in asset.keys}  # type: ignore[union-attr]
+    for endpoint in ENDPOINTS:
+        for spec in (endpoint.table, *endpoint.child_tables):
+            assert dg.AssetKey(["raw", spec.name]) in keys
+    checked = {key.asset_key for check in definitions.asset_checks for key in check.check_keys}  # type: ignore[union-attr]
+    assert dg.AssetKey(["raw", "cost_allocation"]) in checked
+    assert {s.name for s in definitions.schedules} == {"domino_inventory_schedule", "domino_daily_schedule"}  # type: ignore[union-attr]
+    daily = [a for a in definitions.assets if a.partitions_def]  # type: ignore[union-attr]
+    names = {key.path[-1] for asset in daily for key in asset.keys}
+    assert {"cost_allocation", "cost_allocation_summary", "audit_events", "jobs"} <= names
+
+
+def test_every_cli_command_has_help() -> None:
+    for command in ([], ["simulator"], ["run"], ["demo"]):
+        result = subprocess.run([str(CLI), *command, "--help"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "Usage" in result.stdout
+
+
+def test_run_rejects_a_backwards_window() -> None:
+    result = subprocess.run(
+        [str(CLI), "run", "--start", "2026-10-02", "--end", "2026-10-01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "--end must be after --start" in result.stderr + result.stdout
