@@ -1,0 +1,217 @@
+"""One benchmark measurement, meant to run alone in a fresh (spawned) process so its peak RSS is its own.
+
+Two kinds over the same daily pages: the *fetch bound* (bare httpx + orjson, nothing else) and the
+*pipeline* (`Extraction.run` end to end into a throwaway DuckDB file).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+SAMPLE_SECONDS = 0.05
+MB = 1024 * 1024
+
+PROFILE_BUCKETS: dict[str, tuple[str, str, str | None]] = {
+    "client HTTP+JSON (iter_pages)": ("pipeline/domino/client.py", "iter_pages", None),
+    "window filter (_inside_window)": ("pipeline/extract/engine.py", "_inside_window", None),
+    "shaping (shape_batch, main table)": ("pipeline/transform/shape.py", "shape_batch", "_stage_page"),
+    "child shaping (shape_children)": ("pipeline/transform/shape.py", "shape_children", None),
+    "staging (Stage.add)": ("pipeline/warehouse/staging.py", "add", None),
+    "commit (Warehouse.commit)": ("pipeline/warehouse/warehouse.py", "commit", None),
+}
+"""(file, function, only when called from this function) whose cumulative time is one pipeline stage."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a child process measures: `kind` is 'fetch' or 'pipeline'; [start, end) are UTC days."""
+
+    kind: str
+    dataset: str
+    start: date
+    end: date
+    base_url: str
+    api_key: str
+    profile_to: str | None = None
+
+
+@dataclass
+class Result:
+    kind: str
+    dataset: str
+    days: int
+    records: int
+    seconds: float
+    baseline_rss_mb: float
+    peak_rss_mb: float
+    requests: int = 0
+    profile_top: str = ""
+    profile_buckets: dict[str, float] | None = None
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "records_per_s": round(self.records_per_s, 1)}
+
+
+class PeakRss:
+    """Samples this process's RSS every 50 ms on a daemon thread and keeps the maximum."""
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+        self.peak = self._process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._process.memory_info().rss)
+
+
+def measure(job: Job) -> dict[str, Any]:
+    """Entry point of the child process: run `job` once and return its Result as a dict."""
+    runner = _fetch_bound if job.kind == "fetch" else _pipeline
+    prepared = runner(job)
+    baseline = psutil.Process().memory_info().rss
+    profiler = cProfile.Profile() if job.profile_to else None
+    with PeakRss() as rss:
+        began = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        records, requests = prepared()
+        if profiler is not None:
+            profiler.disable()
+        seconds = time.perf_counter() - began
+    result = Result(
+        job.kind,
+        job.dataset,
+        (job.end - job.start).days,
+        records,
+        seconds,
+        round(baseline / MB, 1),
+        round(rss.peak / MB, 1),
+        requests,
+    )
+    if profiler is not None and job.profile_to:
+        profiler.dump_stats(job.profile_to)
+        result.profile_top, result.profile_buckets = _summarise(profiler)
+    return result.as_dict()
+
+
+def _endpoint_name(dataset: str) -> str:
+    return {"audit": "audit_events", "cost": "cost_allocation"}[dataset]
+
+
+def _settings(job: Job) -> Any:
+    """The pipeline's own settings, read from the environment exactly as production reads them."""
+    from pipeline.domino import DominoSettings
+
+    os.environ["DOMINO_API_HOST"] = job.base_url
+    os.environ["DOMINO_USER_API_KEY"] = job.api_key
+    return DominoSettings.from_env()
+
+
+def _fetch_bound(job: Job) -> Callable[[], tuple[int, int]]:
+    """Bare httpx + orjson over the very same requests the pipeline sends (params from `window_request`)."""
+    import httpx
+    import orjson
+
+    from pipeline.domino import DailyWindow, endpoint, window_request
+    from pipeline.extract import days
+
+    ep = endpoint(_endpoint_name(job.dataset))
+    settings = _settings(job)
+    path = ep.path if ep.path_setting is None else getattr(settings, ep.path_setting)
+    list_key = ep.list_keys[0]
+    limit = settings.page_size_for(ep.name, ep.page_size)
+
+    def run() -> tuple[int, int]:
+        records = requests = 0
+        with httpx.Client(
+            base_url=job.base_url, headers={"X-Domino-Api-Key": job.api_key}, timeout=60.0
+        ) as http:
+            for day in days(job.start, job.end):
+                params = {**ep.params, **window_request(ep, DailyWindow.for_day(day), settings).params}
+                offset = 0
+                while True:
+                    query = (
+                        {**params, "offset": offset, "limit": limit} if ep.pagination == "offset" else params
+                    )
+                    response = http.get(path, params=query)
+                    response.raise_for_status()
+                    requests += 1
+                    items = orjson.loads(response.content)[list_key]
+                    records += len(items)
+                    if ep.pagination != "offset" or len(items) < limit:
+                        break
+                    offset += len(items)
+        return records, requests
+
+    return run
+
+
+def _pipeline(job: Job) -> Callable[[], tuple[int, int]]:
+    """`Extraction.run` end to end into a fresh DuckDB file in a temp dir (deleted afterwards)."""
+    from pipeline.domino import DominoClient, endpoint
+    from pipeline.extract import Extraction
+    from pipeline.warehouse import Warehouse
+
+    ep = endpoint(_endpoint_name(job.dataset))
+    client = DominoClient(_settings(job))
+    tmp = tempfile.TemporaryDirectory(prefix="bench-")
+    warehouse = Warehouse(Path(tmp.name) / "bench.duckdb")
+    extraction = Extraction(client, warehouse, run_id=f"bench-{job.dataset}-{os.getpid()}")
+
+    def run() -> tuple[int, int]:
+        try:
+            report = extraction.run(ep, job.start, job.end)
+            return report.rows, report.requests
+        finally:
+            client.close()
+            tmp.cleanup()
+
+    return run
+
+
+def _summarise(profiler: cProfile.Profile) -> tuple[str, dict[str, float]]:
+    """The top 15 functions by cumulative time, and the cumulative seconds of each pipeline stage."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
+    stats.print_stats(15)
+    raw = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    buckets: dict[str, float] = {}
+    for label, (file_suffix, function, caller) in PROFILE_BUCKETS.items():
+        seconds = 0.0
+        for (filename, _line, name), (_cc, _nc, _tt, cumulative, callers) in raw.items():
+            if name != function or not filename.endswith(file_suffix):
+                continue
+            if caller is None:
+                seconds += cumulative
+            else:
+                seconds += sum(stat[3] for (_f, _l, who), stat in callers.items() if who == caller)
+        buckets[label] = round(seconds, 3)
+    return out.getvalue(), buckets
