@@ -975,8 +975,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             col("target_count", "_derived.target_count", "int"),
             col("trace_id", "action.traceId"),
             col("within", "in", "json"),
-            col("targets", "targets", "json"),
-            col("affecting", "affecting", "json"),
             col("metadata", "metadata", "json"),
             key=("event_key",),
             transform="audit_events",

@@ -114,7 +114,7 @@ class Extraction:
             request = window_request(endpoint, window, self.client.settings)
             for page in self.client.iter_pages(endpoint, params=request.params):
                 records = _inside_window(page.records, endpoint, window)
-                self._stage_page(records, endpoint.table, stages[0], report, request.context)
+                records = self._stage_page(records, endpoint.table, stages[0], report, request.context)
                 for child_spec, child_stage in zip(endpoint.child_tables, stages[1:], strict=True):
                     shaped = shape_children(records, child_spec, self._context(request.context))
                     child_stage.add(shaped.frame)
@@ -244,9 +244,10 @@ class Extraction:
         stage: Stage,
         report: LoadReport,
         extra: dict[str, Any],
-    ) -> None:
+    ) -> list[dict[str, Any]]:
+        """Shape and stage one page; returns the records as transformed, for child tables."""
         if not records:
-            return
+            return records
         shaped = shape_batch(records, spec, self._context(extra))
         stage.add(shaped.frame)
         stage.add_rejects(shaped.rejects)
@@ -254,6 +255,7 @@ class Extraction:
         report.rejects += len(shaped.rejects)
         if self.progress:
             self.progress(spec.name, report.rows)
+        return shaped.records
 
     def _commit(self, report: LoadReport, loads: list[TableLoad], partition_key: str | None) -> None:
         for result in self.warehouse.commit(loads, partition_key=partition_key):

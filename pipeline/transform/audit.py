@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.transform.derived import derived, without_derived
+from pipeline.transform.derived import DERIVED_KEY, derived, without_derived
 
 
 def event_key(record: dict[str, Any]) -> str:
@@ -69,7 +69,7 @@ def audit_event_targets(records: list[dict[str, Any]], context: dict[str, Any]) 
     """One child row per (target, field change) of each event; a target without changes gives one row."""
     rows: list[dict[str, Any]] = []
     for record in records:
-        key = event_key(record)
+        key = (record.get(DERIVED_KEY) or {}).get("event_key") or event_key(record)
         targets = record.get("targets")
         for target_index, target in enumerate(targets if isinstance(targets, list) else []):
             rows.extend(_target_rows(key, record.get("timestamp"), target_index, target))

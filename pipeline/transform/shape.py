@@ -33,6 +33,8 @@ class Reject:
 class ShapedBatch:
     frame: pl.DataFrame
     rejects: list[Reject] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    """The records as transformed (with `_derived`), so child tables reuse derived values such as keys."""
 
 
 def frame_schema(spec: TableSpec) -> dict[str, pl.DataType]:
@@ -103,11 +105,11 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
         )
 
     if not failures:
-        return ShapedBatch(frame.select(list(frame_schema(spec))))
+        return ShapedBatch(frame.select(list(frame_schema(spec))), records=records)
     rejected = sorted(failures)
     keep = pl.Series([True] * len(records)).scatter(rejected, False)
     rejects = [Reject(spec.name, "; ".join(failures[i]), raw[i]) for i in rejected]
-    return ShapedBatch(frame.filter(keep).select(list(frame_schema(spec))), rejects)
+    return ShapedBatch(frame.filter(keep).select(list(frame_schema(spec))), rejects, records)
 
 
 def shape_children(
