@@ -7,12 +7,14 @@ dict events (timestamps from the world clock, so always after the generated hist
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipeline.simulator.world import ids
+from pipeline.simulator.world.cost import gc_paused
 from pipeline.simulator.world.history import EntityTables, History
 
 # event name -> target entity type (None: no target); whether it happens inside a project
@@ -52,6 +54,8 @@ FILE_PATHS = [
     for f in ("train.py", "eval.ipynb", "features.sql", "summary.md", "model.pkl", "config.yaml")
 ]
 SETTING_MODES = ["Optional", "Required"]
+JOB_CODES = [EVENT_CODE["Start Job"], EVENT_CODE["Stop Job"]]
+JOB_KEY = -1  # the target-cache key of every job event (its placeholder is replaced per event)
 SORT_FIELDS = (
     "timestamp",
     "actorId",
@@ -179,6 +183,19 @@ class AuditStore:
 
     def __post_init__(self) -> None:
         self._user_by_id = {u: k for k, u in enumerate(self.user_ids)}
+        # rendering caches: one shared sub-object per distinct id (see render_many)
+        self._actor_dicts = [
+            {"id": u, "idpId": idp, "name": n}
+            for u, idp, n in zip(self.user_ids, self.user_idp, self.usernames, strict=True)
+        ]
+        self._inside_dicts = [
+            _entity("project", p, n) for p, n in zip(self.project_ids, self.project_names, strict=True)
+        ]
+        # index -1 (outside any project) reads the trailing empty list
+        self._affecting_lists = [[inside] for inside in self._inside_dicts] + [[]]
+        self._targets_cache: dict[int, list[dict]] = {JOB_KEY: []}  # job targets are rendered per event
+        if self.cols.ts.size and max(int(self.cols.target.max()), int(self.cols.aux.max()) + 1) >= 1 << 21:
+            raise ValueError("audit target/aux indices must stay below 2**21 (cache keys pack them)")
         self._ev_target_type = [EVENT_TYPES[n] for n in EVENT_NAMES]
         kinds = {
             "project": self.project_names,
@@ -267,11 +284,15 @@ class AuditStore:
         all_keys = [
             np.concatenate([kg.astype(np.float64), kd]) for kg, kd in zip(keys_gen, keys_dyn, strict=True)
         ]
-        position = np.arange(total)
-        lex = [position] + [
-            k if asc else -k for k, (_, asc) in reversed(list(zip(all_keys, sort, strict=True)))
-        ]
-        order = np.lexsort(lex)[offset : offset + limit]
+        stop = min(offset + limit, total)
+        order = _first_in_order(all_keys, sort, stop)
+        if order is None:
+            position = np.arange(total)
+            lex = [position] + [
+                k if asc else -k for k, (_, asc) in reversed(list(zip(all_keys, sort, strict=True)))
+            ]
+            order = np.lexsort(lex)
+        order = order[offset:stop]
         picks = [("g", int(gen[o])) if o < gen.size else ("d", o - gen.size) for o in order.tolist()]
         return self._materialise(picks, dyn), total
 
@@ -285,16 +306,18 @@ class AuditStore:
         offset: int,
         limit: int,
     ) -> list[dict]:
+        """A page of generated events (time order = index order) followed by runtime ones (always later)."""
         n_gen = hi - lo
-        seq: list[tuple[str, int]] = []
         total = n_gen + len(dyn)
-        for pos in range(offset, min(offset + limit, total)):
-            k = pos if ascending else total - 1 - pos
-            seq.append(("g", k) if k < n_gen else ("d", k - n_gen))
-        picks = [
-            (kind, k if kind == "d" else (int(gen[lo + k]) if gen is not None else lo + k)) for kind, k in seq
-        ]
-        return self._materialise(picks, dyn)
+        pos = np.arange(offset, max(offset, min(offset + limit, total)), dtype=np.int64)
+        k = pos if ascending else total - 1 - pos
+        is_gen = k < n_gen
+        gen_k = k[is_gen] + lo
+        rendered = self.render_many(gen[gen_k] if gen is not None else gen_k)
+        if not dyn:
+            return rendered
+        it = iter(rendered)
+        return [next(it) if g else dyn[x - n_gen] for x, g in zip(k.tolist(), is_gen.tolist(), strict=True)]
 
     def _materialise(self, picks: list[tuple[str, int]], dyn: list[dict]) -> list[dict]:
         rendered = iter(self.render_many(np.array([k for kind, k in picks if kind == "g"], dtype=np.int64)))
@@ -388,44 +411,89 @@ class AuditStore:
 
     # ---- rendering ------------------------------------------------------------------------------
     def render_many(self, idx: np.ndarray) -> list[dict]:
-        """AuditEvent dicts for generated event indices (vectorised lookups, one dict per event)."""
+        """AuditEvent dicts for generated event indices.
+
+        A page is rendered from `.tolist()` columns: each event gets fresh top-level, `action` and
+        `metadata` dicts, while the sub-objects that only depend on ids (actor, the project in `in` and
+        `affecting`, non-job targets) are built once per distinct id and shared. Nothing mutates them: the
+        HTTP layer serialises pages, and its fault injection rewrites a re-parsed copy of the bytes."""
+        idx = np.asarray(idx, dtype=np.int64)
         if idx.size == 0:
             return []
+        with gc_paused():
+            return self._render(idx)
+
+    def _render(self, idx: np.ndarray) -> list[dict]:
         c = self.cols
-        traces = ids.hash_u64(self.seed, "audit-trace", idx)
-        is_job = np.isin(c.event[idx], [EVENT_CODE["Start Job"], EVENT_CODE["Stop Job"]])
-        job_info = (
-            dict(
-                zip(
-                    c.target[idx][is_job].tolist(),
-                    zip(*self.job_entities(c.target[idx][is_job].astype(np.int64)), strict=True),
-                    strict=False,
-                )
+        codes = c.event[idx]
+        target_col = c.target[idx].astype(np.int64)
+        is_job = np.isin(codes, JOB_CODES)
+        targets = self._targets(codes, target_col, c.aux[idx], is_job)
+        metadata: list[dict | None] = [None] * idx.size
+        if is_job.any():
+            job_ids, titles, commands = self.job_entities(target_col[is_job])
+            for pos, job_id, title, command in zip(
+                np.flatnonzero(is_job).tolist(), job_ids, titles, commands, strict=True
+            ):
+                entity = {"entityType": "job", "id": job_id, "name": title, "tags": []}
+                targets[pos] = [{"entity": entity, "fieldChanges": []}]
+                metadata[pos] = {"command": command}
+        hexes = ids.hash_u64(self.seed, "audit-trace", idx).astype(">u8").tobytes().hex()
+        traces = [hexes[k : k + 16] for k in range(0, len(hexes), 16)]
+        actors, insides, affecting = self._actor_dicts, self._inside_dicts, self._affecting_lists
+        names = EVENT_NAMES
+        return [
+            {
+                "timestamp": ts,
+                "actor": actors[actor],
+                "action": {"eventName": names[code], "using": [], "traceId": trace},
+                "targets": tgt,
+                "affecting": affecting[p],
+                "metadata": {} if meta is None else meta,
+                "in": insides[p],
+            }
+            if p >= 0
+            else {
+                "timestamp": ts,
+                "actor": actors[actor],
+                "action": {"eventName": names[code], "using": [], "traceId": trace},
+                "targets": tgt,
+                "affecting": affecting[p],
+                "metadata": {} if meta is None else meta,
+            }
+            for ts, code, actor, p, tgt, meta, trace in zip(
+                c.ts[idx].tolist(),
+                codes.tolist(),
+                c.actor[idx].tolist(),
+                c.project[idx].tolist(),
+                targets,
+                metadata,
+                traces,
+                strict=True,
             )
-            if is_job.any()
-            else {}
-        )
-        out = []
-        for k, j in enumerate(idx.tolist()):
-            out.append(self._render_one(j, f"{int(traces[k]):016x}", job_info))
+        ]
+
+    def _targets(self, codes: np.ndarray, target: np.ndarray, aux: np.ndarray, is_job: np.ndarray) -> list:
+        """The shared `targets` list of each non-job event (job events get a placeholder for the caller)."""
+        keys = (codes.astype(np.int64) << 42) | ((target + 1) << 21) | (aux.astype(np.int64) + 1)
+        keys = np.where(is_job, JOB_KEY, keys).tolist()
+        cache = self._targets_cache
+        out = [cache.get(k) for k in keys]
+        if None in out:
+            for pos in [k for k, t in enumerate(out) if t is None]:
+                entry = self._target(int(codes[pos]), int(target[pos]), int(aux[pos]))
+                out[pos] = cache[keys[pos]] = [entry]
         return out
 
     def render(self, j: int) -> dict:
         return self.render_many(np.array([j], dtype=np.int64))[0]
 
-    def _render_one(self, j: int, trace: str, job_info: dict[int, tuple[str, str, str]]) -> dict:
-        c = self.cols
-        code, actor, project = int(c.event[j]), int(c.actor[j]), int(c.project[j])
-        target, aux = int(c.target[j]), int(c.aux[j])
+    def _target(self, code: int, target: int, aux: int) -> dict:
+        """The `{entity, fieldChanges}` target of a non-job event (cached per code, target and aux)."""
         name = EVENT_NAMES[code]
         kind = self._ev_target_type[code]
-        metadata: dict[str, str] = {}
         changes: list[dict] = []
-        if kind == "job":
-            job_id, title, command = job_info[target]
-            entity = _entity("job", job_id, title)
-            metadata["command"] = command
-        elif kind == "file":
+        if kind == "file":
             entity = _entity("file", None, FILE_PATHS[target])
             changes.append(
                 {"fieldName": "filePath", "fieldType": "scalar", "before": None, "after": FILE_PATHS[target]}
@@ -467,26 +535,39 @@ class AuditStore:
                         "added": [_entity("user", self.user_ids[aux], self.usernames[aux])],
                     }
                 )
-        inside = (
-            _entity("project", self.project_ids[project], self.project_names[project])
-            if project >= 0
-            else None
-        )
-        event = {
-            "timestamp": int(c.ts[j]),
-            "actor": {
-                "id": self.user_ids[actor],
-                "idpId": self.user_idp[actor],
-                "name": self.usernames[actor],
-            },
-            "action": {"eventName": name, "using": [], "traceId": trace},
-            "targets": [{"entity": entity, "fieldChanges": changes}],
-            "affecting": [inside] if inside else [],
-            "metadata": metadata,
-        }
-        if inside:
-            event["in"] = inside
-        return event
+        return {"entity": entity, "fieldChanges": changes}
+
+
+def _first_in_order(keys: list[np.ndarray], sort: list[tuple[str, bool]], stop: int) -> np.ndarray | None:
+    """Positions of the first `stop` events in sort order (ties by position), or None when the keys do not
+    fit one int64; the same order as a lexsort, found with a partition instead of a full sort.
+
+    Each key becomes a small integer code: vocabulary ranks (k, k - 0.5, -1) double into 0..2V+1, and
+    timestamps, non-decreasing in position, become dense ranks. The codes and the position are packed
+    into one mixed-radix int64."""
+    total = keys[0].size if keys else 0
+    if stop <= 0 or total == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes, radix = [], []
+    for key, (name, ascending) in zip(keys, sort, strict=True):
+        if name == "timestamp":
+            steps = np.diff(key)
+            if (steps < 0).any():
+                return None
+            code = np.concatenate([[0], np.cumsum(steps != 0)]).astype(np.int64)
+        else:
+            code = (2 * key + 2).astype(np.int64)
+        size = int(code.max()) + 1
+        codes.append(code if ascending else size - 1 - code)
+        radix.append(size)
+    if math.prod(radix) * total >= 2**62:
+        return None
+    packed = np.zeros(total, dtype=np.int64)
+    for code, size in zip(codes, radix, strict=True):
+        packed = packed * size + code
+    packed = packed * total + np.arange(total)
+    first = np.argpartition(packed, stop - 1)[:stop] if stop < total else np.arange(total)
+    return first[np.argsort(packed[first])]
 
 
 def _entity(kind: str, entity_id: str | None, name: str | None) -> dict:
