@@ -59,7 +59,10 @@ class Extraction:
     run_id: str
     reject_threshold: float = 0.05
     progress: Progress | None = None
-    commit_rows: int = 250_000
+    commit_rows: int = 100_000
+    """Staged rows per commit chunk: bounds staging disk, transaction length and DuckDB memory."""
+    flush_rows: int = 20_000
+    """Rows buffered in memory before a Parquet part is written."""
 
     def run(self, endpoint: Endpoint, start: date | None = None, end: date | None = None) -> LoadReport:
         """Extract `endpoint`; daily-partitioned endpoints (and jobs) need the window [start, end)."""
@@ -89,7 +92,7 @@ class Extraction:
         """Unpartitioned: the whole table replaced atomically, plus today's snapshot in `<table>_history`."""
         spec = endpoint.table
         report = LoadReport(spec.name)
-        stage = self.warehouse.stage(spec, self.run_id)
+        stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
         for page in self._pages(endpoint):
             self._stage_page(page.records, spec, stage, report, {"parent": page.parent})
             report.pages += 1
@@ -109,7 +112,10 @@ class Extraction:
         chunk_start = start
         for day in days(start, end):
             if not stages:
-                stages, chunk_start = [self.warehouse.stage(spec, self.run_id) for spec in specs], day
+                stages, chunk_start = (
+                    [self.warehouse.stage(spec, self.run_id, self.flush_rows) for spec in specs],
+                    day,
+                )
             window = DailyWindow.for_day(day)
             request = window_request(endpoint, window, self.client.settings)
             for page in self.client.iter_pages(endpoint, params=request.params):
@@ -133,17 +139,6 @@ class Extraction:
         mode = ReplaceWindow(column, _midnight(start), _midnight(end))
         partition = f"{start.isoformat()}..{end.isoformat()}"
         self._commit(report, [TableLoad(stage, mode) for stage in stages], partition)
-        self._forget_overlapped_rejects([stage.spec.name for stage in stages], start, end, partition)
-
-    def _forget_overlapped_rejects(self, tables: list[str], start: date, end: date, partition: str) -> None:
-        """Rejects of earlier runs whose window lies inside this one are superseded by this run's."""
-        with self.warehouse.writing() as con:
-            con.execute(
-                'DELETE FROM raw._rejects WHERE list_contains(?, "table") AND partition_key <> ? '
-                "AND partition_key SIMILAR TO '\\d{4}-\\d{2}-\\d{2}\\.\\.\\d{4}-\\d{2}-\\d{2}' "
-                "AND split_part(partition_key, '..', 1) >= ? AND split_part(partition_key, '..', 2) <= ?",
-                [tables, partition, start.isoformat(), end.isoformat()],
-            )
 
     def _jobs(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
         """Jobs have no time filter: page each project newest-first and stop below the window.
@@ -172,7 +167,7 @@ class Extraction:
             moment = submission(record)
             return moment is None or lower <= moment < upper  # unparseable ones go on to be rejected
 
-        stage = self.warehouse.stage(spec, self.run_id)
+        stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
         parents = self._parent_rows(endpoint)
         for page in self.client.iter_children(endpoint, parents, stop_when=lambda _ctx: below_window):
             records = [r for r in page.records if in_window(r)]
@@ -193,7 +188,7 @@ class Extraction:
         )
         if unfinished.is_empty():
             return
-        stage = self.warehouse.stage(spec, self.run_id)
+        stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
         for job_id, project_id in unfinished.iter_rows():
             payload = self.client.get_json(JOB_DETAIL_PATH.format(jobId=job_id))
             record = read_single(payload, "job", ("job",)).records

@@ -17,9 +17,13 @@ def event_key(record: dict[str, Any]) -> str:
 
 
 def audit_events(records: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
-    """Add `event_key`, `project_id`/`project_name` (when `in` is a project) and `target_count`."""
-    for record in records:
-        key = event_key(record)
+    """Add `event_key`, `project_id`/`project_name` (when `in` is a project) and `target_count`.
+
+    The key hashes the canonical JSON `shape_batch` already made for `_raw` when the context has it.
+    """
+    canonical = context.get("raw_json")
+    for index, record in enumerate(records):
+        key = hashlib.sha1(canonical[index]).hexdigest() if canonical else event_key(record)
         values = derived(record)
         values["event_key"] = key
         within = record.get("in")

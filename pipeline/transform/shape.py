@@ -48,8 +48,11 @@ def frame_schema(spec: TableSpec) -> dict[str, pl.DataType]:
     return schema
 
 
-def _dump(record: dict[str, Any]) -> str:
-    return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode()
+CANONICAL = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
+"""`_raw` is canonical (sorted keys): JSON objects are unordered, and keys hashed from it are stable."""
+
+RAW_CONTEXT_KEY = "raw_json"
+"""Context key under which an after-raw transform finds the canonical JSON bytes of each record."""
 
 
 def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[str, Any]) -> ShapedBatch:
@@ -62,9 +65,10 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     transform = get_transform(spec.transform) if spec.transform else None
     if transform and transform.stage == "before_raw":
         records = transform.apply(records, context)
-    raw = [_dump(r) for r in records]
+    raw_bytes = [orjson.dumps(r, option=CANONICAL) for r in records]
+    raw = [b.decode() for b in raw_bytes]
     if transform and transform.stage == "after_raw":
-        records = transform.apply([dict(r) for r in records], context)
+        records = transform.apply([dict(r) for r in records], {**context, RAW_CONTEXT_KEY: raw_bytes})
 
     failures: dict[int, list[str]] = {}
     for index, record in enumerate(records):

@@ -130,12 +130,21 @@ def _apply(con: duckdb.DuckDBPyConnection, load: TableLoad, views: dict[str, str
     return rows
 
 
+DAY_RANGE = "____-__-__..____-__-__"
+"""Partition keys of day windows, `<first day>..<day after the last>`."""
+
+
 def _replace_rejects(
     con: duckdb.DuckDBPyConnection, stage: Stage, partition_key: str | None, now: datetime
 ) -> None:
+    # The same partition, or a day range inside this one ("2026-10-01..2026-10-03" supersedes
+    # "2026-10-02..2026-10-03"), so a daily run after a backfill never keeps stale rejects.
     con.execute(
-        'DELETE FROM raw._rejects WHERE "table" = ? AND partition_key IS NOT DISTINCT FROM ?',
-        [stage.spec.name, partition_key],
+        'DELETE FROM raw._rejects WHERE "table" = $table AND (partition_key IS NOT DISTINCT FROM $key OR ('
+        f"$key LIKE '{DAY_RANGE}' AND partition_key LIKE '{DAY_RANGE}' "
+        "AND split_part(partition_key, '..', 1) >= split_part($key, '..', 1) "
+        "AND split_part(partition_key, '..', 2) <= split_part($key, '..', 2)))",
+        {"table": stage.spec.name, "key": partition_key},
     )
     if not stage.rejects:
         return

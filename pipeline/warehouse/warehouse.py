@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,11 @@ from pipeline.warehouse.ddl import ensure_log_tables, ensure_table
 from pipeline.warehouse.locking import file_lock, retry_on_lock
 from pipeline.warehouse.staging import Stage, new_stage_directory, remove_stale_stages
 
-DEFAULT_SETTINGS: dict[str, str | bool] = {"preserve_insertion_order": False, "memory_limit": "1GB"}
+DEFAULT_SETTINGS: dict[str, str | bool] = {
+    "preserve_insertion_order": False,
+    "memory_limit": os.environ.get("DOMINO_DUCKDB_MEMORY_LIMIT") or "256MB",
+}
+"""Bounded memory: a load never needs more than one staged chunk in flight."""
 """Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and
 dropping it makes large inserts faster; the memory limit keeps a 1M-row commit near 1 GB RSS
 (DuckDB spills to `<db>.tmp` beyond it) instead of ~1.7 GB."""

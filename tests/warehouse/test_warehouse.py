@@ -47,7 +47,13 @@ def events(first: int, count: int, base_ms: int = BASE_MS) -> list[dict]:
     return [audit_record(i, base_ms=base_ms) for i in range(first, first + count)]
 
 
-def load_audit_day(wh: Warehouse, records: list[dict], run_id: str, rejects: list[Reject] = ()) -> None:
+def load_audit_day(
+    wh: Warehouse,
+    records: list[dict],
+    run_id: str,
+    rejects: list[Reject] = (),
+    partition_key: str = "2024-08-14",
+) -> None:
     context = {"run_id": run_id}
     parent, children = wh.stage(AUDIT_SPEC, run_id), wh.stage(TARGETS_SPEC, run_id)
     parent.add(shape_batch(records, AUDIT_SPEC, context).frame)
@@ -58,7 +64,7 @@ def load_audit_day(wh: Warehouse, records: list[dict], run_id: str, rejects: lis
             TableLoad(parent, ReplaceWindow("event_time", *DAY)),
             TableLoad(children, ReplaceByParentKeys("event_key", parent="audit_events")),
         ],
-        partition_key="2024-08-14",
+        partition_key=partition_key,
     )
 
 
@@ -93,7 +99,7 @@ def test_replace_window_is_idempotent_and_children_follow(tmp_path: Path) -> Non
     load_audit_day(wh, day[:10], "run-3")
     assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 10
     assert wh.query("SELECT count(*) FROM raw.audit_event_targets").item() == 10
-    loads = wh.query("SELECT \"table\", run_id, rows FROM raw._loads ORDER BY finished_at, \"table\"").rows()
+    loads = wh.query('SELECT "table", run_id, rows FROM raw._loads ORDER BY finished_at, "table"').rows()
     assert loads[-2:] == [("audit_event_targets", "run-3", 10), ("audit_events", "run-3", 10)]
 
 
@@ -117,9 +123,15 @@ def test_moved_record_and_duplicate_staged_keys_keep_one_row(tmp_path: Path) -> 
 
     load([{"id": "j1", "day": "2024-08-14T05:00:00Z", "status": "Running"}], DAY[0], "r1")
     # j1 moved to the next day, and the page repeats it: last one wins
-    load([{"id": "j1", "day": "2024-08-15T01:00:00Z", "status": "Queued"},
-          {"id": "j2", "day": "2024-08-15T02:00:00Z", "status": "Running"},
-          {"id": "j1", "day": "2024-08-15T03:00:00Z", "status": "Succeeded"}], DAY[1], "r2")
+    load(
+        [
+            {"id": "j1", "day": "2024-08-15T01:00:00Z", "status": "Queued"},
+            {"id": "j2", "day": "2024-08-15T02:00:00Z", "status": "Running"},
+            {"id": "j1", "day": "2024-08-15T03:00:00Z", "status": "Succeeded"},
+        ],
+        DAY[1],
+        "r2",
+    )
     rows = wh.query("SELECT id, status FROM raw.jobs ORDER BY id").rows()
     assert rows == [("j1", "Succeeded"), ("j2", "Running")]
 
@@ -131,6 +143,7 @@ def test_replace_all_keeps_one_snapshot_per_day(tmp_path: Path) -> None:
         stage = wh.stage(PROJECTS, "r")
         stage.add(shape_batch([{"id": n, "name": n} for n in names], PROJECTS, {"run_id": "r"}).frame)
         wh.commit([TableLoad(stage, ReplaceAll(day))])
+
     snapshot(["a", "b", "c"], date(2024, 8, 14))
     snapshot(["a", "b"], date(2024, 8, 14))
     snapshot(["a"], date(2024, 8, 15))
@@ -151,6 +164,20 @@ def test_rejects_are_replaced_per_partition(tmp_path: Path) -> None:
     assert wh.query("SELECT count(*) FROM raw._rejects").item() == 0
     wh.record_rejects("jobs", "2024-08-14", "run-4", bad)
     assert wh.query("SELECT count(*) FROM raw._rejects WHERE \"table\" = 'jobs'").item() == 1
+
+
+def test_rejects_of_a_day_range_are_superseded_by_a_wider_range(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    bad = [
+        Reject(
+            "audit_events", "audit_events.event_time: cannot cast str to timestamp_ms", '{"timestamp":"x"}'
+        )
+    ]
+    load_audit_day(wh, events(0, 5), "daily", bad, partition_key="2024-08-14..2024-08-15")
+    load_audit_day(wh, events(0, 5), "other", bad, partition_key="unfinished")
+    load_audit_day(wh, events(0, 5), "backfill", bad, partition_key="2024-08-01..2024-09-01")
+    rows = wh.query("SELECT partition_key, run_id FROM raw._rejects ORDER BY 1").rows()
+    assert rows == [("2024-08-01..2024-09-01", "backfill"), ("unfinished", "other")]
 
 
 def test_spec_growth_adds_columns_and_keeps_rows(tmp_path: Path) -> None:
