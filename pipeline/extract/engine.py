@@ -136,7 +136,7 @@ class Extraction:
     def _commit_window(
         self, report: LoadReport, stages: list[Stage], column: str, start: date, end: date
     ) -> None:
-        mode = ReplaceWindow(column, _midnight(start), _midnight(end))
+        mode = ReplaceWindow(column, _midnight(start), _midnight(end), moved_keys=column == "submission_time")
         partition = f"{start.isoformat()}..{end.isoformat()}"
         self._commit(report, [TableLoad(stage, mode) for stage in stages], partition)
 

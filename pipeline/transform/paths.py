@@ -13,9 +13,10 @@ def path_values(records: list[dict[str, Any]], path: str) -> list[Any]:
     One list comprehension per level instead of a Python loop per record keeps a 1,000-record
     page in the sub-millisecond range.
     """
-    values: list[Any] = records
-    for part in path.split("."):
-        values = [v.get(part) if isinstance(v, dict) else None for v in values]
+    first, *rest = path.split(".")
+    values: list[Any] = [r.get(first) for r in records]  # records are always dicts
+    for part in rest:
+        values = [v.get(part) if type(v) is dict else None for v in values]
     return values
 
 

@@ -60,9 +60,7 @@ def _key_match(spec_key: tuple[str, ...], left: str, right: str) -> str:
 
 def _has_duplicate_keys(con: duckdb.DuckDBPyConnection, view: str, key: tuple[str, ...]) -> bool:
     keys = ", ".join(quote(k) for k in key)
-    total, distinct = con.execute(
-        f"SELECT count(*), count(DISTINCT ({keys})) FROM {quote(view)}"
-    ).fetchone()
+    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT ({keys})) FROM {quote(view)}").fetchone()
     return total != distinct
 
 
@@ -99,7 +97,7 @@ def _apply(con: duckdb.DuckDBPyConnection, load: TableLoad, views: dict[str, str
             f"DELETE FROM {target} WHERE {quote(mode.column)} >= ? AND {quote(mode.column)} < ?",
             [mode.start, mode.end],
         )
-        if spec.key:
+        if spec.key and mode.moved_keys:
             _delete_staged_keys(con, target, view, spec.key)
     elif isinstance(mode, Upsert):
         _delete_staged_keys(con, target, view, spec.key)
@@ -160,7 +158,7 @@ def _replace_rejects(
     try:
         con.execute(
             'INSERT INTO raw._rejects ("table", reason, payload, partition_key, run_id, rejected_at) '
-            "SELECT \"table\", reason, CAST(payload AS JSON), ?, ?, ? FROM _rejects_batch",
+            'SELECT "table", reason, CAST(payload AS JSON), ?, ?, ? FROM _rejects_batch',
             [partition_key, stage.run_id, now],
         )
     finally:
@@ -206,8 +204,14 @@ def commit_loads(
                 'INSERT INTO raw._loads ("table", partition_key, run_id, mode, rows, rejects, started_at, '
                 "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    load.stage.spec.name, partition_key, load.stage.run_id, load.mode.name, rows,
-                    len(load.stage.rejects), load.stage.started_at, now,
+                    load.stage.spec.name,
+                    partition_key,
+                    load.stage.run_id,
+                    load.mode.name,
+                    rows,
+                    len(load.stage.rejects),
+                    load.stage.started_at,
+                    now,
                 ],
             )
             results.append(LoadResult(load.stage.spec.name, rows, len(load.stage.rejects), load.mode.name))

@@ -13,6 +13,9 @@ class ReplaceWindow:
     column: str
     start: datetime | date
     end: datetime | date
+    moved_keys: bool = True
+    """Also delete staged keys outside the window (a record whose time changed). Off for tables whose key
+    contains the window (cost rows, audit events): it saves a join over the whole table per commit."""
     name = "replace_window"
 
 

@@ -21,7 +21,7 @@ from pipeline.warehouse.staging import Stage, new_stage_directory, remove_stale_
 
 DEFAULT_SETTINGS: dict[str, str | bool] = {
     "preserve_insertion_order": False,
-    "memory_limit": os.environ.get("DOMINO_DUCKDB_MEMORY_LIMIT") or "256MB",
+    "memory_limit": os.environ.get("DOMINO_DUCKDB_MEMORY_LIMIT") or "128MB",
 }
 """Bounded memory: a load never needs more than one staged chunk in flight."""
 """Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and
