@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from datetime import date
 from typing import Annotated
 
@@ -14,6 +15,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _simulator_config(**settings: object):  # the simulator is imported lazily to keep `--help` fast
+    from pipeline.simulator.http.config import SimulatorConfig
+    from pipeline.simulator.world.scale import SCALES
+
+    if settings["scale"] not in SCALES:
+        raise ValueError(f"--scale must be one of {sorted(SCALES)}, got {settings['scale']!r}")
+    return SimulatorConfig(**settings)  # type: ignore[arg-type]
 
 
 @app.command()
@@ -28,25 +38,41 @@ def simulator(
     ] = "real",
     fault_rate: Annotated[float, typer.Option(help="Share of requests that get an injected fault.")] = 0.0,
     latency_ms: Annotated[int, typer.Option(help="Extra delay added to every response.")] = 0,
+    faults: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated fault kinds to inject: rate_limit, server_error, slow, drop, truncate, "
+            "extra_fields, enum_case, wrong_type (default: all)."
+        ),
+    ] = "",
+    slow_seconds: Annotated[float, typer.Option(help="How long a 'slow' fault stalls a response.")] = 3.0,
     admin_key: Annotated[str | None, typer.Option(help="API key with SysAdmin rights.")] = None,
     user_key: Annotated[str | None, typer.Option(help="API key of an ordinary user.")] = None,
 ) -> None:
     """Serve the Domino simulator until interrupted."""
-    from pipeline.simulator.http.config import SimulatorConfig
     from pipeline.simulator.server import serve
 
-    config = SimulatorConfig(
-        host=host,
-        port=port,
-        seed=seed,
-        scale=scale,
-        envelope=envelope,
-        jobs_form=jobs_form,
-        fault_rate=fault_rate,
-        latency_ms=latency_ms,
-        **({"admin_key": admin_key} if admin_key else {}),
-        **({"user_key": user_key} if user_key else {}),
-    )
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    try:
+        config = _simulator_config(
+            host=host,
+            port=port,
+            seed=seed,
+            scale=scale,
+            envelope=envelope,
+            jobs_form=jobs_form,
+            fault_rate=fault_rate,
+            latency_ms=latency_ms,
+            slow_seconds=slow_seconds,
+            **({"faults": tuple(f.strip() for f in faults.split(",") if f.strip())} if faults else {}),
+            **({"admin_key": admin_key} if admin_key else {}),
+            **({"user_key": user_key} if user_key else {}),
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
     typer.echo(f"Domino simulator (seed={seed}, scale={scale}) on http://{host}:{port}")
     typer.echo(f"  admin API key: {config.admin_key}")
     typer.echo(f"  user API key:  {config.user_key}")

@@ -15,7 +15,7 @@ deployment credentials (secrets only); free-form `/api/cost/v1/cloudCost`, `cost
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pipeline.tables import Column, ColumnType, TableSpec
@@ -1003,6 +1003,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+def _documented(entry: Endpoint) -> Endpoint:
+    """Every table's COMMENT names the endpoint it mirrors, after any comment of its own."""
+    source = f"GET {entry.path}" + (" (one request per parent)" if entry.parent else "")
+    comment = f"{entry.table.comment}; {source}" if entry.table.comment else source
+    return replace(entry, table=replace(entry.table, comment=comment))
+
+
+ENDPOINTS = tuple(_documented(e) for e in ENDPOINTS)
 CATALOGUE: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
 
 

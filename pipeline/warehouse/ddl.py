@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.tables import TableSpec
+from pipeline.tables import Column, TableSpec
 
 SCHEMA = "raw"
 
@@ -37,9 +37,17 @@ def qualified(table: str) -> str:
     return f"{SCHEMA}.{quote(table)}"
 
 
+def _source(column: Column) -> str:
+    """Where a column comes from, for its COMMENT: the JSON path(s) in the Domino record."""
+    paths = " or ".join((column.path, *column.alternatives))
+    if column.path.startswith("_derived."):
+        return f"derived: {column.path.removeprefix('_derived.')}"
+    return f"Domino field {paths}"
+
+
 def table_columns(spec: TableSpec) -> list[tuple[str, str, str]]:
     """(name, DuckDB type, comment) of every column of `raw.<spec.name>`, in table order."""
-    columns = [(c.name, DUCKDB_TYPES[c.type], c.comment) for c in spec.columns]
+    columns = [(c.name, DUCKDB_TYPES[c.type], c.comment or _source(c)) for c in spec.columns]
     columns.extend(STANDARD_COLUMNS)
     names = {c[0] for c in columns}
     columns.extend(

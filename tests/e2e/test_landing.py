@@ -68,6 +68,23 @@ def assert_matches_truth(pipeline: PipelineUnderTest) -> None:
     assert pipeline.scalar("SELECT count(*) FROM raw._rejects") == 0
 
 
+def assert_no_secret_landed(pipeline: PipelineUnderTest) -> None:
+    """Credential and token endpoints land as metadata only: no simulated secret value in any column."""
+    text_columns = pipeline.sql(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'raw' "
+        "AND data_type IN ('VARCHAR', 'JSON')"
+    )
+    assert text_columns
+    for table, column in text_columns:
+        found = pipeline.scalar(
+            f'SELECT count(*) FROM raw."{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?',
+            ["%SIMULATED-SECRET%"],
+        )
+        assert found == 0, f"a secret value landed in raw.{table}.{column}"
+    assert pipeline.scalar("SELECT count(*) FROM raw.service_account_tokens") > 0
+    assert pipeline.scalar("SELECT count(*) FROM raw.user_credentials") > 0
+
+
 def test_full_history_lands_every_catalogue_entry_and_matches_the_truth(pipeline_for: Make) -> None:
     pipeline = pipeline_for()
     summary = pipeline.run()
@@ -81,6 +98,7 @@ def test_full_history_lands_every_catalogue_entry_and_matches_the_truth(pipeline
         for child in endpoint.child_tables:
             assert child.name in landed
     assert_matches_truth(pipeline)
+    assert_no_secret_landed(pipeline)
     # cost reconciles with executions x tier prices, and untagged spend is visible as NULL billing tags
     compute = dict(
         pipeline.sql(

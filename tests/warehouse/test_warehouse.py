@@ -77,7 +77,7 @@ def test_table_types_comments_and_raw_json(tmp_path: Path) -> None:
     types = {name: (data_type, comment) for name, data_type, comment in wh.query(columns).rows()}
     assert types == {
         "id": ("VARCHAR", "Project id."),
-        "name": ("VARCHAR", None),
+        "name": ("VARCHAR", "Domino field name"),
         "_raw": ("JSON", "Complete source record as received (unknown fields included, secrets stripped)."),
         "_extracted_at": ("TIMESTAMP WITH TIME ZONE", "When the record was fetched from Domino."),
         "_run_id": ("VARCHAR", "Pipeline run that loaded the row."),
