@@ -17,7 +17,6 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pipeline.defs.checks import CHECKS
 from pipeline.defs.extract import EXTRACT_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
 from pipeline.extract.progress import set_listener
@@ -64,12 +63,6 @@ def _selected(groups: Sequence[str] | None) -> list[dg.AssetsDefinition]:
     return chosen
 
 
-def _with_checks(selection: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    """The assets plus the asset checks that guard them, so a CLI run is checked like a scheduled one."""
-    keys = {key for asset in selection for key in asset.keys}
-    return [*selection, *(c for c in CHECKS if {k.asset_key for k in c.check_keys} <= keys)]
-
-
 def _instance() -> dg.DagsterInstance:
     """The persistent instance when DAGSTER_HOME is set (runs then show in the UI), else an ephemeral one."""
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
@@ -110,7 +103,7 @@ def run_pipeline(
             for selection, tags in steps:
                 if selection:
                     result = dg.materialize(
-                        _with_checks(selection),
+                        selection,
                         resources=resources,
                         instance=instance,
                         tags=tags,

@@ -20,7 +20,7 @@ def test_code_location_has_an_asset_per_table_and_the_schedules() -> None:
     for endpoint in ENDPOINTS:
         for spec in (endpoint.table, *endpoint.child_tables):
             assert dg.AssetKey(["raw", spec.name]) in keys
-    checked = {key.asset_key for check in definitions.asset_checks for key in check.check_keys}  # type: ignore[union-attr]
+    checked = {key.asset_key for asset in definitions.assets for key in asset.check_keys}  # type: ignore[union-attr]
     assert dg.AssetKey(["raw", "cost_allocation"]) in checked
     assert {s.name for s in definitions.schedules} == {"domino_inventory_schedule", "domino_daily_schedule"}  # type: ignore[union-attr]
     daily = [a for a in definitions.assets if a.partitions_def]  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ from datetime import date
 
 import dagster as dg
 
+from pipeline.defs.checks import check_specs, evaluate
 from pipeline.defs.partitions import daily_partitions
 from pipeline.defs.resources import DominoResource, WarehouseResource
 from pipeline.domino import ENDPOINTS, Endpoint
@@ -77,26 +78,29 @@ def build_asset(endpoint: Endpoint) -> dg.AssetsDefinition:
         for child in endpoint.child_tables
     ]
     partitioned = is_partitioned(endpoint)
+    tables = (endpoint.table, *endpoint.child_tables)
 
     @dg.multi_asset(
         name=f"extract_{endpoint.name}",
         specs=specs,
+        check_specs=[check for table in tables for check in check_specs(table, asset_key(table.name))],
         partitions_def=daily_partitions if partitioned else None,
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         pool=POOL,
     )
     def extract(
         context: dg.AssetExecutionContext, domino: DominoResource, warehouse: WarehouseResource
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         start: date | None = None
         end: date | None = None
         if partitioned:
             window = context.partition_time_window
             start, end = window.start.date(), window.end.date()
+        store = warehouse.warehouse()
         with domino.client() as client:
             extraction = Extraction(
                 client,
-                warehouse.warehouse(),
+                store,
                 context.run_id,
                 reject_threshold=domino.rejects_allowed(),
                 progress=notify,
@@ -108,6 +112,8 @@ def build_asset(endpoint: Endpoint) -> dg.AssetsDefinition:
         for child in endpoint.child_tables:
             rows = report.child_rows.get(child.name, 0)
             yield dg.MaterializeResult(asset_key=asset_key(child.name), metadata={"rows": rows})
+        for table in tables:
+            yield from evaluate(store, table, asset_key(table.name))
 
     return extract
 

@@ -1003,6 +1003,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+
 def _documented(entry: Endpoint) -> Endpoint:
     """Every table's COMMENT names the endpoint it mirrors, after any comment of its own."""
     source = f"GET {entry.path}" + (" (one request per parent)" if entry.parent else "")

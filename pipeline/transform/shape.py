@@ -86,7 +86,7 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
                 f"{spec.name}.{column.name}: cannot cast {type_name} to {column.type}"
             )
         if column.required:
-            for index in (series.is_null().arg_true().to_list() if series.null_count() else []):
+            for index in series.is_null().arg_true().to_list() if series.null_count() else []:
                 if index not in bad:
                     missing = f"{spec.name}.{column.name}: required value missing"
                     failures.setdefault(index, []).append(missing)

@@ -53,10 +53,18 @@ def test_types_and_raw_round_trip_keep_unknown_fields() -> None:
     assert batch.rejects == []
     assert frame.schema == pl.Schema(
         {
-            "id": pl.Utf8, "number": pl.Int64, "status": pl.Utf8, "is_completed": pl.Boolean,
-            "cost": pl.Float64, "submission_time": pl.Datetime("us", "UTC"),
-            "completed_time": pl.Datetime("us", "UTC"), "tags": pl.Utf8, "_raw": pl.Utf8,
-            "_extracted_at": pl.Datetime("us", "UTC"), "_run_id": pl.Utf8, "project_id": pl.Utf8,
+            "id": pl.Utf8,
+            "number": pl.Int64,
+            "status": pl.Utf8,
+            "is_completed": pl.Boolean,
+            "cost": pl.Float64,
+            "submission_time": pl.Datetime("us", "UTC"),
+            "completed_time": pl.Datetime("us", "UTC"),
+            "tags": pl.Utf8,
+            "_raw": pl.Utf8,
+            "_extracted_at": pl.Datetime("us", "UTC"),
+            "_run_id": pl.Utf8,
+            "project_id": pl.Utf8,
         }
     )
     assert [orjson.loads(r) for r in frame["_raw"]] == records

@@ -34,10 +34,18 @@ TARGETS_SPEC = TableSpec(
 
 def test_cost_names_split_into_label_columns() -> None:
     records = [
-        {"name": "App/p1/proj one/alice/org/__unallocated__", "window": {"start": "2024-08-14T00:00:00Z",
-         "end": "2024-08-15T00:00:00Z"}, "cpuCost": 1.5, "pv": {"pvCost": 0.25}},
-        {"name": "__idle__", "start": "2024-08-14T00:00:00Z", "end": "2024-08-15T00:00:00Z",
-         "totalCost": 9.0},
+        {
+            "name": "App/p1/proj one/alice/org/__unallocated__",
+            "window": {"start": "2024-08-14T00:00:00Z", "end": "2024-08-15T00:00:00Z"},
+            "cpuCost": 1.5,
+            "pv": {"pvCost": 0.25},
+        },
+        {
+            "name": "__idle__",
+            "start": "2024-08-14T00:00:00Z",
+            "end": "2024-08-15T00:00:00Z",
+            "totalCost": 9.0,
+        },
         {"name": "App/p1/too-few", "window": {"start": "2024-08-14T00:00:00Z"}},
     ]
     batch = shape_batch(records, COST_SPEC, COST_CONTEXT)
@@ -45,7 +53,10 @@ def test_cost_names_split_into_label_columns() -> None:
     assert len(rows) == 2
     app, idle = rows
     assert (app["workload_type"], app["project_id"], app["project_name"], app["user_name"]) == (
-        "App", "p1", "proj one", "alice",
+        "App",
+        "p1",
+        "proj one",
+        "alice",
     )
     assert (app["organization_name"], app["billing_tag"], app["is_idle"]) == ("org", None, False)
     assert (app["cpu_cost"], app["pv_cost"], app["gpu_cost"], app["total_cost"]) == (1.5, 0.25, 0.0, 0.0)
@@ -83,13 +94,18 @@ def test_audit_key_is_stable_across_key_order_and_distinct_per_event() -> None:
 
 def test_targets_explode_one_row_per_field_change() -> None:
     event = audit_record(7)
-    event["targets"].append({"entity": {"entityType": "dataset", "id": "d1", "name": "ds", "tags": []},
-                             "fieldChanges": []})
-    event["targets"].append({"entity": {"entityType": "user", "id": "u2", "name": "b", "tags": []},
-                             "fieldChanges": [
-                                 {"fieldName": "role", "fieldType": "scalar", "before": "A", "after": "B"},
-                                 {"fieldName": "members", "fieldType": "sequence", "added": [{"id": "x"}],
-                                  "removed": []}]})
+    event["targets"].append(
+        {"entity": {"entityType": "dataset", "id": "d1", "name": "ds", "tags": []}, "fieldChanges": []}
+    )
+    event["targets"].append(
+        {
+            "entity": {"entityType": "user", "id": "u2", "name": "b", "tags": []},
+            "fieldChanges": [
+                {"fieldName": "role", "fieldType": "scalar", "before": "A", "after": "B"},
+                {"fieldName": "members", "fieldType": "sequence", "added": [{"id": "x"}], "removed": []},
+            ],
+        }
+    )
     rows = explode("audit_event_targets", [event], {})
     assert [(r["target_index"], r["change_index"]) for r in rows] == [(0, 0), (1, None), (2, 0), (2, 1)]
     parent_key = shape_batch([event], AUDIT_SPEC, {"run_id": "r"}).frame["event_key"][0]
@@ -109,11 +125,19 @@ SECRETS_SPEC = TableSpec(
 
 def test_strip_secrets_leaves_no_secret_in_raw_and_keeps_metadata() -> None:
     record = {
-        "name": "ci-token", "expiry": "2025-01-01T00:00:00Z", "tokenId": "t1", "token": "SECRET-1",
+        "name": "ci-token",
+        "expiry": "2025-01-01T00:00:00Z",
+        "tokenId": "t1",
+        "token": "SECRET-1",
         "tokenValue": "SECRET-2",
         "credentials": [
-            {"type": "aws", "accessKey": "SECRET-3", "secretKey": "SECRET-4", "value": "SECRET-5",
-             "name": "aws-cred"}
+            {
+                "type": "aws",
+                "accessKey": "SECRET-3",
+                "secretKey": "SECRET-4",
+                "value": "SECRET-5",
+                "name": "aws-cred",
+            }
         ],
         "config": {"apiKey": "SECRET-6", "providerApiKey": "SECRET-7", "password": "SECRET-8"},
     }
