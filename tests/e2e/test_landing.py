@@ -31,6 +31,8 @@ INVENTORY_TRUTH = {
     "service_accounts": "service_accounts",
     "deployment_targets": "deployment_targets",
     "deployment_target_types": "deployment_target_types",
+    "dataset_snapshots": "snapshots",
+    "job_goals": "job_goals",
 }
 CHILD_TRUTH = {
     "project_repositories": "project_repositories",
@@ -42,6 +44,9 @@ CHILD_TRUTH = {
     "app_instances": "app_instances",
     "resource_configurations": "resource_configurations",
     "dataset_grants": "dataset_grants",
+    "user_credentials": "user_credentials",
+    "service_account_tokens": "service_account_tokens",
+    "ai_gateway_permissions": "ai_gateway_permissions",
 }
 
 
@@ -52,6 +57,11 @@ def assert_matches_truth(pipeline: PipelineUnderTest) -> None:
         assert pipeline.scalar(f"SELECT count(*) FROM raw.{table}") == truth["collections"][collection], table
     for table, child in CHILD_TRUTH.items():
         assert pipeline.scalar(f"SELECT count(*) FROM raw.{table}") == truth["children"][child], table
+    world = pipeline.world
+    active_tags = sum(1 for tag in world.collections["billing_tags"].values() if tag["active"])
+    assert pipeline.scalar("SELECT count(*) FROM raw.billing_tags") == active_tags
+    assert pipeline.scalar("SELECT count(*) FROM raw.data_source_audit") == len(world.data_source_audit)
+    assert pipeline.scalar("SELECT count(*) FROM raw.ai_gateway_audit") == len(world.ai_gateway_audit)
     assert pipeline.scalar("SELECT count(*) FROM raw.jobs") == truth["jobs"]
     assert pipeline.scalar("SELECT count(DISTINCT id) FROM raw.jobs") == truth["jobs"]
     per_project = dict(pipeline.sql("SELECT project_id, count(*) FROM raw.jobs GROUP BY 1"))
