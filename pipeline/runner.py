@@ -121,9 +121,9 @@ def run_pipeline(
         finally:
             set_listener(None)
     summary = _summarise(duckdb_path, time.perf_counter() - began, error)
-    summary.notes.append(
-        f"Asset checks: {checks_passed} passed, {len(failed_checks)} failed {failed_checks or ''}"
-    )
+    if checks_passed or failed_checks:
+        failed = f": {', '.join(failed_checks)}" if failed_checks else ""
+        summary.notes.append(f"Asset checks: {checks_passed} passed, {len(failed_checks)} failed{failed}")
     summary.ok = summary.ok and not failed_checks
     return summary
 
