@@ -49,9 +49,9 @@ def table_schema(spec: TableSpec) -> dg.TableSchema:
 
 
 def _spec(endpoint: Endpoint, table: TableSpec, description: str) -> dg.AssetSpec:
-    deps = [asset_key(CATALOGUE[endpoint.parent.parent].table.name)] if endpoint.parent else []
-    if table is not endpoint.table:
-        deps = []
+    """The asset of one table; the endpoint's own table depends on its fan-out parent's table."""
+    fans_out = endpoint.parent is not None and table is endpoint.table
+    deps = [asset_key(CATALOGUE[endpoint.parent.parent].table.name)] if fans_out else []  # type: ignore[union-attr]
     return dg.AssetSpec(
         key=asset_key(table.name),
         group_name=endpoint.area,
