@@ -29,6 +29,9 @@ class Column:
     comment: str = ""
     alternatives: tuple[str, ...] = ()
     """Other dotted paths tried in order when `path` is absent (e.g. flat `pvCost` vs nested `pv.pvCost`)."""
+    enum: tuple[str, ...] = ()
+    """Known values in their canonical casing: a value matching one ignoring case lands in that casing
+    (Domino's enum casing differs between versions); an unknown value lands as sent."""
 
 
 @dataclass(frozen=True)

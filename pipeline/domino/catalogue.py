@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from pipeline.domino.enums import BILLING_TAG_MODES, JOB_STATUSES, PROJECT_VISIBILITIES
 from pipeline.tables import Column, ColumnType, TableSpec
 
 Pagination = Literal["offset", "none", "single"]
@@ -124,9 +125,16 @@ def col(
     *alternatives: str,
     required: bool = False,
     comment: str = "",
+    enum: tuple[str, ...] = (),
 ) -> Column:
     return Column(
-        name=name, path=path, type=type, required=required, comment=comment, alternatives=tuple(alternatives)
+        name=name,
+        path=path,
+        type=type,
+        required=required,
+        comment=comment,
+        alternatives=tuple(alternatives),
+        enum=enum,
     )
 
 
@@ -229,7 +237,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             col("description", "description"),
             col("owner_id", "ownerId", "str", "owner.id"),
             col("owner_username", "ownerUsername", "str", "owner.userName", "owner.username"),
-            col("visibility", "visibility"),
+            col("visibility", "visibility", enum=PROJECT_VISIBILITIES),
             col("is_restricted", "isRestricted", "bool"),
             col("billing_tag", "billingTag.tag"),
             col("collaborators", "collaborators", "json"),
@@ -472,7 +480,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ID,
             col("number", "number", "int"),
             col("title", "title"),
-            col("status", "status.executionStatus", "str", "statuses.executionStatus", "status"),
+            col(
+                "status",
+                "status.executionStatus",
+                "str",
+                "statuses.executionStatus",
+                "status",
+                enum=JOB_STATUSES,
+            ),
             col("is_completed", "status.isCompleted", "bool", "statuses.isCompleted", "isCompleted"),
             col("is_archived", "status.isArchived", "bool", "statuses.isArchived", "isArchived"),
             col("submission_time", "stageTimes.submissionTime", "timestamp", "submissionTime"),
@@ -877,7 +892,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         admin_only=True,
         table=table(
             "billing_tag_settings",
-            col("mode", "mode"),
+            col("mode", "mode", enum=BILLING_TAG_MODES),
             col("notifications", "notifications", "bool"),
             key=(),
             comment="one row; mode casing varies (required/Required): normalise downstream",
@@ -892,7 +907,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         missing_ok=True,
         table=table(
             "billing_tag_settings_mode",
-            col("mode", "mode"),
+            col("mode", "mode", enum=BILLING_TAG_MODES),
             key=(),
             comment="only in the 5.11 spec; a 404 on 6.x leaves the table empty",
         ),

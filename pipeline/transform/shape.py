@@ -55,6 +55,13 @@ RAW_CONTEXT_KEY = "raw_json"
 """Context key under which an after-raw transform finds the canonical JSON bytes of each record."""
 
 
+def canonical_casing(series: pl.Series, members: tuple[str, ...]) -> pl.Series:
+    """Known enum values in their canonical casing, matched case-insensitively; others unchanged."""
+    canonical = {member.casefold(): member for member in members}
+    folded = series.str.to_lowercase()
+    return folded.replace_strict(canonical, default=series, return_dtype=pl.Utf8).alias(series.name)
+
+
 def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[str, Any]) -> ShapedBatch:
     """Typed rows for `spec` from `records`; records that do not fit become rejects, the rest land.
 
@@ -81,6 +88,8 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     for column in spec.columns:
         values = column_values(records, column)
         series, bad = cast_column(column.name, values, column.type)
+        if column.enum:
+            series = canonical_casing(series, column.enum)
         for index, type_name in bad.items():
             failures.setdefault(index, []).append(
                 f"{spec.name}.{column.name}: cannot cast {type_name} to {column.type}"

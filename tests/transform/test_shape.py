@@ -139,3 +139,20 @@ def test_empty_page_gives_an_empty_typed_frame() -> None:
     batch = shape_batch([], JOBS, CONTEXT)
     assert batch.frame.height == 0
     assert batch.frame.schema["submission_time"] == pl.Datetime("us", "UTC")
+
+
+def test_enum_values_land_in_canonical_casing_and_unknown_ones_as_sent() -> None:
+    from pipeline.tables import Column, TableSpec
+
+    spec = TableSpec(
+        "jobs", (Column("id", "id", required=True), Column("status", "status", enum=("Succeeded", "Failed")))
+    )
+    records = [
+        {"id": "a", "status": "SUCCEEDED"},
+        {"id": "b", "status": "failed"},
+        {"id": "c", "status": "Succeeded"},
+        {"id": "d", "status": "Mystery"},
+        {"id": "e", "status": None},
+    ]
+    frame = shape_batch(records, spec, {"run_id": "r"}).frame
+    assert frame["status"].to_list() == ["Succeeded", "Failed", "Succeeded", "Mystery", None]
