@@ -111,7 +111,9 @@ def build_asset(endpoint: Endpoint) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(asset_key=asset_key(endpoint.table.name), metadata=report.metadata())
         for child in endpoint.child_tables:
             rows = report.child_rows.get(child.name, 0)
-            yield dg.MaterializeResult(asset_key=asset_key(child.name), metadata={"rows": rows})
+            yield dg.MaterializeResult(
+                asset_key=asset_key(child.name), metadata={"rows": rows, "dagster/row_count": rows}
+            )
         for table in tables:
             yield from evaluate(store, table, asset_key(table.name))
 

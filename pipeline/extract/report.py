@@ -36,6 +36,7 @@ class LoadReport:
         """Plain values for Dagster materialization metadata (never a record, never a credential)."""
         data: dict[str, float | int | str] = {
             "rows": self.rows,
+            "dagster/row_count": self.rows,
             "rejects": self.rejects,
             "pages": self.pages,
             "requests": self.requests,
