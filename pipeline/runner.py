@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from pipeline.defs.extract import EXTRACT_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
@@ -76,12 +77,41 @@ def run_pipeline(
     duckdb_path = os.environ.get("DOMINO_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
     resources = {"domino": DominoResource(), "warehouse": WarehouseResource(path=duckdb_path)}
     assets = _selected(groups)
-    inventory = [a for a in assets if not a.partitions_def]
-    daily = [a for a in assets if a.partitions_def]
-    last_day = (end - timedelta(days=1)).isoformat()
+    window = {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: (end - timedelta(days=1)).isoformat()}
+    steps = [
+        ([a for a in assets if not a.partitions_def], {}),
+        ([a for a in assets if a.partitions_def], window),
+    ]
     began = time.perf_counter()
     error: str | None = None
-    checks_passed, failed_checks = 0, []
+    passed, failed = 0, []
+    with _progress_display(console):
+        try:
+            for selection, tags in steps:
+                if selection:
+                    result = dg.materialize(
+                        selection, resources=resources, instance=_instance(), tags=tags, run_config=QUIET_LOGS
+                    )
+                    evaluations = result.get_asset_check_evaluations()
+                    passed += sum(e.passed for e in evaluations)
+                    failed += [
+                        f"{e.check_name} on {e.asset_key.to_user_string()}"
+                        for e in evaluations
+                        if not e.passed
+                    ]
+        except Exception as exc:  # the CLI turns any failure into a clear message and exit code 1
+            error = _describe(exc)
+    summary = _summarise(duckdb_path, time.perf_counter() - began, error)
+    if passed or failed:
+        names = f": {', '.join(failed)}" if failed else ""
+        summary.notes.append(f"Asset checks: {passed} passed, {len(failed)} failed{names}")
+    summary.ok = summary.ok and not failed
+    return summary
+
+
+@contextmanager
+def _progress_display(console: Console) -> Iterator[None]:
+    """A live line per table with the rows landed so far, fed by the extraction engine's progress hook."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -89,43 +119,18 @@ def run_pipeline(
         console=console,
         transient=True,
     ) as progress:
-        tasks: dict[str, object] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_rows(table: str, rows: int) -> None:
             if table not in tasks:
                 tasks[table] = progress.add_task(f"raw.{table}")
-            progress.update(tasks[table], description=f"raw.{table}: {rows:,} rows")  # type: ignore[arg-type]
+            progress.update(tasks[table], description=f"raw.{table}: {rows:,} rows")
 
         set_listener(on_rows)
         try:
-            instance = _instance()
-            steps = [(inventory, {}), (daily, {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: last_day})]
-            for selection, tags in steps:
-                if selection:
-                    result = dg.materialize(
-                        selection,
-                        resources=resources,
-                        instance=instance,
-                        tags=tags,
-                        run_config=QUIET_LOGS,
-                    )
-                    evaluations = result.get_asset_check_evaluations()
-                    checks_passed += sum(e.passed for e in evaluations)
-                    failed_checks += [
-                        e.check_name + " on " + e.asset_key.to_user_string()
-                        for e in evaluations
-                        if not e.passed
-                    ]
-        except Exception as exc:  # the CLI turns any failure into a clear message and exit code 1
-            error = _describe(exc)
+            yield
         finally:
             set_listener(None)
-    summary = _summarise(duckdb_path, time.perf_counter() - began, error)
-    if checks_passed or failed_checks:
-        failed = f": {', '.join(failed_checks)}" if failed_checks else ""
-        summary.notes.append(f"Asset checks: {checks_passed} passed, {len(failed_checks)} failed{failed}")
-    summary.ok = summary.ok and not failed_checks
-    return summary
 
 
 def _describe(exc: BaseException) -> str:
