@@ -17,15 +17,6 @@ app = typer.Typer(
 )
 
 
-def _simulator_config(**settings: object):  # the simulator is imported lazily to keep `--help` fast
-    from pipeline.simulator.http.config import SimulatorConfig
-    from pipeline.simulator.world.scale import SCALES
-
-    if settings["scale"] not in SCALES:
-        raise ValueError(f"--scale must be one of {sorted(SCALES)}, got {settings['scale']!r}")
-    return SimulatorConfig(**settings)  # type: ignore[arg-type]
-
-
 @app.command()
 def simulator(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
@@ -50,6 +41,7 @@ def simulator(
     user_key: Annotated[str | None, typer.Option(help="API key of an ordinary user.")] = None,
 ) -> None:
     """Serve the Domino simulator until interrupted."""
+    from pipeline.simulator.http.config import SimulatorConfig
     from pipeline.simulator.server import serve
 
     if port == 0:
@@ -57,7 +49,7 @@ def simulator(
             probe.bind((host, 0))
             port = probe.getsockname()[1]
     try:
-        config = _simulator_config(
+        config = SimulatorConfig(
             host=host,
             port=port,
             seed=seed,

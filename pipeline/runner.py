@@ -87,10 +87,11 @@ def run_pipeline(
     passed, failed = 0, []
     with _progress_display(console):
         try:
+            instance = _instance()
             for selection, tags in steps:
                 if selection:
                     result = dg.materialize(
-                        selection, resources=resources, instance=_instance(), tags=tags, run_config=QUIET_LOGS
+                        selection, resources=resources, instance=instance, tags=tags, run_config=QUIET_LOGS
                     )
                     evaluations = result.get_asset_check_evaluations()
                     passed += sum(e.passed for e in evaluations)

@@ -20,16 +20,10 @@ from pipeline.tables import TableSpec
 from pipeline.warehouse.ddl import DUCKDB_TYPES
 
 POOL = "duckdb_writer"
-PARTITIONED = frozenset({"jobs"})
-"""Endpoints partitioned by day although the API has no time filter (see Extraction._jobs)."""
 
 
 def asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
-
-
-def is_partitioned(endpoint: Endpoint) -> bool:
-    return bool(endpoint.partitioned) or endpoint.name in PARTITIONED
 
 
 def table_schema(spec: TableSpec) -> dg.TableSchema:
@@ -77,7 +71,7 @@ def build_asset(endpoint: Endpoint) -> dg.AssetsDefinition:
         _spec(endpoint, child, f"raw.{child.name}: {child.comment or 'exploded from ' + endpoint.table.name}")
         for child in endpoint.child_tables
     ]
-    partitioned = is_partitioned(endpoint)
+    partitioned = endpoint.partitioned is not None
     tables = (endpoint.table, *endpoint.child_tables)
 
     @dg.multi_asset(

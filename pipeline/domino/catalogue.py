@@ -22,7 +22,9 @@ from pipeline.domino.enums import BILLING_TAG_MODES, JOB_STATUSES, PROJECT_VISIB
 from pipeline.tables import Column, ColumnType, TableSpec
 
 Pagination = Literal["offset", "none", "single"]
-WindowKind = Literal["cost_allocation", "cost_assets", "audit", "iso_range"]
+WindowKind = Literal["cost_allocation", "cost_assets", "audit", "iso_range", "newest_first"]
+"""How a daily window is read: request parameters per kind, or (`newest_first`) no time filter at all:
+page newest-first and stop below the window (jobs)."""
 AREAS = (
     "projects",
     "jobs",
@@ -475,6 +477,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         missing_ok=True,
         params={"sortBy": "number", "ascending": "false", "showArchived": "true"},
         parent=child_of("projects", "project_id", "id", query_param="projectId"),
+        partitioned="daily",
+        window="newest_first",
         table=table(
             "jobs",
             ID,

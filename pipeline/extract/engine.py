@@ -15,12 +15,13 @@ from typing import Any
 import orjson
 
 from pipeline.domino import DominoClient, Endpoint, Page
-from pipeline.domino.catalogue import CATALOGUE, lookup
+from pipeline.domino.catalogue import CATALOGUE
 from pipeline.domino.envelopes import read_single
 from pipeline.domino.windows import DailyWindow, window_request
 from pipeline.extract.report import LoadReport, TooManyRejects
 from pipeline.tables import TableSpec
 from pipeline.transform import shape_batch, shape_children
+from pipeline.transform.paths import column_values
 from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
 from pipeline.warehouse.staging import Stage
 
@@ -46,6 +47,13 @@ def days(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+def _iso_or_none(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -67,7 +75,7 @@ class Extraction:
     def run(self, endpoint: Endpoint, start: date | None = None, end: date | None = None) -> LoadReport:
         """Extract `endpoint`; daily-partitioned endpoints (and jobs) need the window [start, end)."""
         began, stats_before = time.perf_counter(), self._stats()
-        if endpoint.name == "jobs":
+        if endpoint.window == "newest_first":
             report = self._jobs(endpoint, *self._window(endpoint, start, end))
         elif endpoint.partitioned:
             report = self._windowed(endpoint, *self._window(endpoint, start, end))
@@ -134,9 +142,16 @@ class Extraction:
         return report
 
     def _commit_window(
-        self, report: LoadReport, stages: list[Stage], column: str, start: date, end: date
+        self,
+        report: LoadReport,
+        stages: list[Stage],
+        column: str,
+        start: date,
+        end: date,
+        moved_keys: bool = False,
     ) -> None:
-        mode = ReplaceWindow(column, _midnight(start), _midnight(end), moved_keys=column == "submission_time")
+        """Replace the days [start, end); `moved_keys` also drops staged keys found outside them."""
+        mode = ReplaceWindow(column, _midnight(start), _midnight(end), moved_keys=moved_keys)
         partition = f"{start.isoformat()}..{end.isoformat()}"
         self._commit(report, [TableLoad(stage, mode) for stage in stages], partition)
 
@@ -150,30 +165,29 @@ class Extraction:
         report = LoadReport(spec.name)
         lower, upper = _midnight(start), _midnight(end)
         submitted = next(c for c in spec.columns if c.name == "submission_time")
-        paths = (submitted.path, *submitted.alternatives)
 
-        def submission(record: dict[str, Any]) -> datetime | None:
-            value = next((v for v in (lookup(record, p) for p in paths) if v is not None), None)
-            try:
-                return datetime.fromisoformat(value) if isinstance(value, str) else None
-            except ValueError:
-                return None
+        def submissions(records: list[dict[str, Any]]) -> list[datetime | None]:
+            return [_iso_or_none(value) for value in column_values(records, submitted)]
 
         def below_window(records: list[dict[str, Any]]) -> bool:
-            times = [t for t in map(submission, records) if t is not None]
+            times = [t for t in submissions(records) if t is not None]
             return bool(times) and min(times) < lower
 
-        def in_window(record: dict[str, Any]) -> bool:
-            moment = submission(record)
-            return moment is None or lower <= moment < upper  # unparseable ones go on to be rejected
+        def in_window(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            # unparseable times are kept: shaping rejects them with a reason
+            return [
+                r
+                for r, t in zip(records, submissions(records), strict=True)
+                if t is None or lower <= t < upper
+            ]
 
         stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
         parents = self._parent_rows(endpoint)
         for page in self.client.iter_children(endpoint, parents, stop_when=lambda _ctx: below_window):
-            records = [r for r in page.records if in_window(r)]
+            records = in_window(page.records)
             self._stage_page(records, spec, stage, report, {"parent": page.parent})
             report.pages += 1
-        self._commit_window(report, [stage], "submission_time", start, end)
+        self._commit_window(report, [stage], "submission_time", start, end, moved_keys=True)
         report.partitions.extend(d.isoformat() for d in days(start, end))
         self._refresh_unfinished_jobs(spec, lower, report)
         return report

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from pipeline.simulator.world.scale import scale_spec
+
 FAULT_KINDS: tuple[str, ...] = (
     "rate_limit",  # 429 with Retry-After
     "server_error",  # 500/502/503/504
@@ -48,6 +50,7 @@ class SimulatorConfig:
             self.admin_key = derived_key(self.seed, "admin")
         if not self.user_key:
             self.user_key = derived_key(self.seed, "user")
+        scale_spec(self.scale)  # raises ValueError naming the known scales
         if self.envelope not in ("real", "seed"):
             raise ValueError(f"envelope must be 'real' or 'seed', got {self.envelope!r}")
         if self.jobs_form not in ("real", "seed"):

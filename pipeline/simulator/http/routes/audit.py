@@ -13,19 +13,10 @@ from pipeline.simulator.http.errors import bad_request
 from pipeline.simulator.http.paging import int_param, offset_limit
 from pipeline.simulator.http.routing import Area, Ctx
 from pipeline.simulator.http.time_params import epoch_ms, parse_instant
+from pipeline.simulator.world.audit import SORT_FIELDS
 
 area = Area("audit", admin=True)
 
-SORT_FIELDS = (
-    "timestamp",
-    "actorId",
-    "actorName",
-    "withinProjectId",
-    "withinProjectName",
-    "event",
-    "targetType",
-    "targetName",
-)
 FILTERS = {
     "actorId": "actor_id",
     "actorName": "actor_name",
