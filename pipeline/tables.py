@@ -46,6 +46,8 @@ class TableSpec:
     """Name of a record transform in `pipeline.transform` applied before column extraction."""
     parent_columns: tuple[str, ...] = field(default_factory=tuple)
     """Columns filled from the fan-out parent rather than the record (e.g. `project_id` of a job)."""
+    checks: tuple[str, ...] = ()
+    """Named row checks beyond the unique key (`pipeline.defs.checks.CHECKS`, e.g. `cost_parts_add_up`)."""
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -1,5 +1,8 @@
 """Asset checks, declared on each extract asset (`check_specs`) and evaluated right after its load, in
-the same step: every raw table keeps its natural key unique, and cost rows add up."""
+the same step: every raw table keeps its natural key unique, and each table runs the named row checks
+its catalogue entry lists in `TableSpec.checks` (e.g. cost rows add up)."""
+
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -7,8 +10,35 @@ from pipeline.tables import TableSpec
 from pipeline.warehouse import Warehouse
 
 UNIQUE_KEY = "unique_key"
-COST_PARTS = "cost_parts_add_up"
-COST_TABLES = frozenset({"cost_allocation", "cost_allocation_summary"})
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A check that passes when no row of the table matches `bad_rows` (a SQL condition)."""
+
+    description: str
+    bad_rows: str
+    metric: str
+    """Metadata key under which the number of bad rows is reported."""
+
+
+CHECKS: dict[str, RowCheck] = {
+    "cost_parts_add_up": RowCheck(
+        description="every total_cost is at least its cpu + gpu + ram costs, and no cost is negative",
+        bad_rows="total_cost < 0 OR cpu_cost < 0 OR gpu_cost < 0 OR ram_cost < 0 "
+        "OR total_cost + 1e-6 < cpu_cost + gpu_cost + ram_cost",
+        metric="inconsistent_rows",
+    ),
+}
+"""Row checks by name; a catalogue table opts in with `table(..., checks=("cost_parts_add_up",))`."""
+
+
+def row_checks(spec: TableSpec) -> list[tuple[str, RowCheck]]:
+    """The named row checks of `spec`; an unknown name fails loudly (a catalogue typo)."""
+    unknown = [name for name in spec.checks if name not in CHECKS]
+    if unknown:
+        raise KeyError(f"raw.{spec.name}: unknown checks {unknown}; known: {sorted(CHECKS)}")
+    return [(name, CHECKS[name]) for name in spec.checks]
 
 
 def check_specs(spec: TableSpec, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -24,14 +54,7 @@ def check_specs(spec: TableSpec, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
                 description=f"no two rows share ({columns}): reruns and backfills never duplicate",
             )
         )
-    if spec.name in COST_TABLES:
-        checks.append(
-            dg.AssetCheckSpec(
-                COST_PARTS,
-                asset=key,
-                description="every total_cost is at least its cpu + gpu + ram costs, and no cost is negative",
-            )
-        )
+    checks += [dg.AssetCheckSpec(name, asset=key, description=c.description) for name, c in row_checks(spec)]
     return checks
 
 
@@ -51,17 +74,14 @@ def evaluate(warehouse: Warehouse, spec: TableSpec, key: dg.AssetKey) -> list[dg
                 metadata={"duplicate_keys": int(duplicates)},
             )
         )
-    if spec.name in COST_TABLES:
-        bad = warehouse.query(
-            f"SELECT count(*) AS n FROM raw.{spec.name} WHERE total_cost < 0 OR cpu_cost < 0 OR gpu_cost < 0 "
-            "OR ram_cost < 0 OR total_cost + 1e-6 < cpu_cost + gpu_cost + ram_cost"
-        )["n"][0]
+    for name, check in row_checks(spec):
+        bad = warehouse.query(f"SELECT count(*) AS n FROM raw.{spec.name} WHERE {check.bad_rows}")["n"][0]
         results.append(
             dg.AssetCheckResult(
                 asset_key=key,
-                check_name=COST_PARTS,
+                check_name=name,
                 passed=bool(bad == 0),
-                metadata={"inconsistent_rows": int(bad)},
+                metadata={check.metric: int(bad)},
             )
         )
     return results

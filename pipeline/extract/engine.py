@@ -28,16 +28,6 @@ from pipeline.warehouse.staging import Stage
 Progress = Callable[[str, int], None]
 """Called with (table, rows landed so far) as pages arrive; the CLI draws it as a progress bar."""
 
-WINDOW_COLUMNS = {
-    "cost_allocation": "window_start",
-    "cost_assets": "window_start",
-    "audit": "event_time",
-    "iso_range": "timestamp",
-}
-"""The time column a daily partition of each window kind is replaced by."""
-
-JOB_DETAIL_PATH = "/api/jobs/beta/jobs/{jobId}"
-
 
 def days(start: date, end: date) -> Iterator[date]:
     """The UTC days of [start, end)."""
@@ -114,7 +104,7 @@ class Extraction:
         converges; chunks close at `commit_rows` staged rows to bound the staging disk and the transaction.
         """
         report = LoadReport(endpoint.table.name)
-        column = WINDOW_COLUMNS[str(endpoint.window)]
+        column = _window_column(endpoint)
         specs = (endpoint.table, *endpoint.child_tables)
         stages: list[Stage] = []
         chunk_start = start
@@ -164,7 +154,8 @@ class Extraction:
         spec = endpoint.table
         report = LoadReport(spec.name)
         lower, upper = _midnight(start), _midnight(end)
-        submitted = next(c for c in spec.columns if c.name == "submission_time")
+        column = _window_column(endpoint)
+        submitted = next(c for c in spec.columns if c.name == column)
 
         def submissions(records: list[dict[str, Any]]) -> list[datetime | None]:
             return [_iso_or_none(value) for value in column_values(records, submitted)]
@@ -187,26 +178,30 @@ class Extraction:
             records = in_window(page.records)
             self._stage_page(records, spec, stage, report, {"parent": page.parent})
             report.pages += 1
-        self._commit_window(report, [stage], "submission_time", start, end, moved_keys=True)
+        self._commit_window(report, [stage], column, start, end, moved_keys=True)
         report.partitions.extend(d.isoformat() for d in days(start, end))
-        self._refresh_unfinished_jobs(spec, lower, report)
+        self._refresh_unfinished_jobs(endpoint, lower, report)
         return report
 
-    def _refresh_unfinished_jobs(self, spec: TableSpec, before: datetime, report: LoadReport) -> None:
-        if not self._table_exists(spec.name):
+    def _refresh_unfinished_jobs(self, endpoint: Endpoint, before: datetime, report: LoadReport) -> None:
+        """Re-read by id (the endpoint's `detail_path`) every earlier record not yet `done_column`."""
+        spec = endpoint.table
+        if endpoint.detail_path is None or not self._table_exists(spec.name):
             return
+        parents = ", ".join(spec.parent_columns)
         unfinished = self.warehouse.query(
-            f"SELECT id, project_id FROM raw.{spec.name} "
-            "WHERE coalesce(is_completed, false) = false AND submission_time < ?",
+            f"SELECT id{', ' + parents if parents else ''} FROM raw.{spec.name} "
+            f"WHERE coalesce({endpoint.done_column}, false) = false AND {_window_column(endpoint)} < ?",
             [before],
         )
         if unfinished.is_empty():
             return
         stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
-        for job_id, project_id in unfinished.iter_rows():
-            payload = self.client.get_json(JOB_DETAIL_PATH.format(jobId=job_id))
-            record = read_single(payload, "job", ("job",)).records
-            self._stage_page(record, spec, stage, report, {"parent": {"project_id": project_id}})
+        for record_id, *parent_values in unfinished.iter_rows():
+            payload = self.client.get_json(endpoint.detail_path.format(id=record_id))
+            record = read_single(payload, endpoint.name, (endpoint.detail_key,)).records
+            parent = dict(zip(spec.parent_columns, parent_values, strict=True))
+            self._stage_page(record, spec, stage, report, {"parent": parent})
             report.pages += 1
         self._commit(report, [TableLoad(stage, Upsert())], "unfinished")
 
@@ -281,6 +276,12 @@ class Extraction:
     def _stats(self) -> tuple[int, int, int]:
         stats = self.client.stats
         return stats.requests, stats.retries, stats.bytes
+
+
+def _window_column(endpoint: Endpoint) -> str:
+    if endpoint.window_column is None:
+        raise ValueError(f"{endpoint.name} has no window_column in the catalogue")
+    return endpoint.window_column
 
 
 def _inside_window(
