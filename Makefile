@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check . || true
 
 bench: $(STAMP)  ## throughput and memory benchmark at scale=large
-	$(BIN)/python -m pipeline.bench
+	$(BIN)/python -m bench
 
 dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
 	DAGSTER_HOME=$(CURDIR) $(BIN)/dg dev

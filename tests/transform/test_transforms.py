@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.tables import Column, TableSpec
 from pipeline.transform import REGISTRY, explode, runs_before_raw, shape_batch, shape_children
-from pipeline.transform.benchmark import AUDIT_SPEC, COST_SPEC, audit_record
+from tests.fixtures import AUDIT_SPEC, COST_SPEC, audit_record
 
 SIX = ["workload-type", "project-id", "project-name", "starting-user-username", "organization-name"]
 SIX.append("billing-tag")

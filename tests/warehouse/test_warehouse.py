@@ -12,7 +12,6 @@ import pytest
 
 from pipeline.tables import Column, TableSpec
 from pipeline.transform import Reject, shape_batch, shape_children
-from pipeline.transform.benchmark import AUDIT_SPEC, audit_record
 from pipeline.warehouse import (
     ReplaceAll,
     ReplaceByParentKeys,
@@ -21,6 +20,7 @@ from pipeline.warehouse import (
     Upsert,
     Warehouse,
 )
+from tests.fixtures import AUDIT_SPEC, audit_record
 
 TARGETS_SPEC = TableSpec(
     name="audit_event_targets",

@@ -91,7 +91,13 @@ AREA_MODULES: tuple[ModuleType, ...] = (
     audit,
 )
 """One module per API area; their order is the order of `ENDPOINTS` (and of generated assets)."""
-AREAS: tuple[str, ...] = tuple(m.__name__.rsplit(".", 1)[-1] for m in AREA_MODULES)
+
+
+def area_of(module: ModuleType) -> str:
+    return module.__name__.rsplit(".", 1)[-1]
+
+
+AREAS: tuple[str, ...] = tuple(area_of(m) for m in AREA_MODULES)
 
 
 def _documented(entry: Endpoint) -> Endpoint:
@@ -101,21 +107,23 @@ def _documented(entry: Endpoint) -> Endpoint:
     return replace(entry, table=replace(entry.table, comment=comment))
 
 
-def _collect() -> tuple[Endpoint, ...]:
-    """Every area's entries, each checked to sit in the module of its own area."""
+def collect(modules: tuple[ModuleType, ...]) -> tuple[Endpoint, ...]:
+    """Every area's entries in order, each checked to sit in its own area's module, names unique."""
     collected: list[Endpoint] = []
-    for area, module in zip(AREAS, AREA_MODULES, strict=True):
+    for module in modules:
+        area = area_of(module)
         for entry in module.ENDPOINTS:
             if entry.area != area:
                 raise ValueError(f"{entry.name}: area {entry.area!r} but declared in catalogue/{area}.py")
             collected.append(_documented(entry))
+    names = [e.name for e in collected]
+    if len(set(names)) != len(names):
+        raise ValueError(f"catalogue names used twice: {sorted({n for n in names if names.count(n) > 1})}")
     return tuple(collected)
 
 
-ENDPOINTS: tuple[Endpoint, ...] = _collect()
+ENDPOINTS: tuple[Endpoint, ...] = collect(AREA_MODULES)
 CATALOGUE: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
-if len(CATALOGUE) != len(ENDPOINTS):
-    raise ValueError("two catalogue entries share a name")
 
 
 def endpoint(name: str) -> Endpoint:

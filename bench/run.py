@@ -4,7 +4,7 @@ Starts the Domino simulator in its own process (its own core), then runs every m
 spawned process so each peak RSS is that measurement's alone. Prints a side-by-side table and the issue's
 targets (PASS/MISS), and writes `bench-results/bench.json`.
 
-Run: `python -m pipeline.bench [--quick] [--audit-days 15,146] [--cost-days 30] [--profile]`.
+Run: `python -m bench [--quick] [--audit-days 15,146] [--cost-days 30] [--profile]`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from pipeline.bench_measure import Job, measure
+from bench.measure import Job, measure
 
 WORLD_END = date(2026, 11, 1)
 """Last (exclusive) day of the simulator's default world; windows are the N days before it."""
@@ -103,7 +103,7 @@ def _day_list(text: str) -> list[int]:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--audit-days", type=_day_list, default=None,
         help="audit window sizes in days (default 15,146 ≈ 200k and 2M events; --quick: 2,6)",

@@ -1,6 +1,6 @@
 """Measure staging + committing audit-shaped rows in 50k batches: rows/s and peak RSS.
 
-Run: `python -m pipeline.warehouse.benchmark [rows] [db path]`.
+Run: `python -m bench.warehouse [rows] [db path]` (audit rows shaped by the catalogue's spec).
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from pathlib import Path
 
 import psutil
 
+from pipeline.domino import endpoint
 from pipeline.transform import shape_batch
-from pipeline.transform.benchmark import AUDIT_SPEC, audit_record
 from pipeline.warehouse import ReplaceWindow, TableLoad, Warehouse
+from tests.fixtures import audit_record
+
+AUDIT_SPEC = endpoint("audit_events").table
 
 BASE_MS = 1_700_000_000_000
 
