@@ -26,7 +26,8 @@ lint: $(STAMP)
 bench: $(STAMP)  ## throughput and memory benchmark at scale=large
 	$(BIN)/python -m bench
 
-dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
+dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 (webserver + daemon: schedules, sensors, queue)
+	DAGSTER_HOME=$(CURDIR) $(BIN)/python -m pipeline.instance
 	DAGSTER_HOME=$(CURDIR) $(BIN)/dg dev
 
 clean:

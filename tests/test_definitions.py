@@ -22,7 +22,12 @@ def test_code_location_has_an_asset_per_table_and_the_schedules() -> None:
             assert dg.AssetKey(["raw", spec.name]) in keys
     checked = {key.asset_key for asset in definitions.assets for key in asset.check_keys}  # type: ignore[union-attr]
     assert dg.AssetKey(["raw", "cost_allocation"]) in checked
-    assert {s.name for s in definitions.schedules} == {"domino_inventory_schedule", "domino_daily_schedule"}  # type: ignore[union-attr]
+    assert {s.name for s in definitions.schedules} == {  # type: ignore[union-attr]
+        "domino_inventory_schedule",
+        "domino_cost_daily_schedule",
+        "domino_audit_daily_schedule",
+        "domino_jobs_daily_schedule",
+    }
     daily = [a for a in definitions.assets if a.partitions_def]  # type: ignore[union-attr]
     names = {key.path[-1] for asset in daily for key in asset.keys}
     assert {"cost_allocation", "cost_allocation_summary", "audit_events", "jobs"} <= names

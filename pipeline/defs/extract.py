@@ -9,6 +9,7 @@ from datetime import date
 
 import dagster as dg
 
+from pipeline.defs.cadence import freshness_policy
 from pipeline.defs.checks import check_specs, evaluate
 from pipeline.defs.partitions import daily_partitions
 from pipeline.defs.resources import DominoResource, WarehouseResource
@@ -53,6 +54,7 @@ def _spec(endpoint: Endpoint, table: TableSpec, description: str) -> dg.AssetSpe
         kinds={"duckdb", "python"},
         owners=["team:finops-data"],
         deps=deps,
+        freshness_policy=freshness_policy(endpoint),
         tags={"domino/area": endpoint.area},
         metadata={
             "dagster/column_schema": table_schema(table),
