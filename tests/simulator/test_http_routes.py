@@ -18,6 +18,14 @@ EXTRAS = [
     ("GET", "/v4/projects/{projectId}/billingtag"),
     ("POST", "/v4/projects/{projectId}/billingtag"),
     ("DELETE", "/v4/projects/{projectId}/billingtag"),
+    ("GET", "/v4/cost/budgets/defaults"),
+    ("PUT", "/v4/cost/budgets/defaults/{budgetLabel}"),
+    ("GET", "/v4/cost/budgets/overrides"),
+    ("POST", "/v4/cost/budgets/overrides"),
+    ("PUT", "/v4/cost/budgets/overrides/{labelId}"),
+    ("DELETE", "/v4/cost/budgets/overrides/{labelId}"),
+    ("GET", "/v4/cost/budgets/global/alertsSettings"),
+    ("PUT", "/v4/cost/budgets/global/alertsSettings"),
 ]
 
 

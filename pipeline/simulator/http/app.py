@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +15,7 @@ from pipeline.simulator.http.auth import authenticate, require_admin
 from pipeline.simulator.http.config import SimulatorConfig
 from pipeline.simulator.http.envelopes import Envelopes, JsonResponse
 from pipeline.simulator.http.errors import ApiError
-from pipeline.simulator.http.faults import FaultInjector
+from pipeline.simulator.http.faults import FaultInjector, WriteFaults
 from pipeline.simulator.http.routes import all_routes, route_table
 from pipeline.simulator.http.routing import Ctx, RouteSpec
 
@@ -45,8 +46,9 @@ def _endpoint(spec: RouteSpec, world: Any, config: SimulatorConfig, env: Envelop
     return endpoint
 
 
-def _sim_routes(world: Any, config: SimulatorConfig) -> list[Route]:
-    """Ground truth, settings (without keys) and the route table: outside Domino's namespace, no auth."""
+def _sim_routes(world: Any, config: SimulatorConfig, write_faults: WriteFaults) -> list[Route]:
+    """Ground truth, settings (without keys), the route table and the write-fault hook: outside Domino's
+    namespace, no auth."""
 
     async def truth(request: Request) -> Response:
         return JsonResponse(world.truth())
@@ -57,17 +59,37 @@ def _sim_routes(world: Any, config: SimulatorConfig) -> list[Route]:
     async def routes(request: Request) -> Response:
         return JsonResponse(route_table())
 
+    async def faults(request: Request) -> Response:
+        """GET: the write-fault state; POST `{"skip", "count", "status", "afterApply"}` arms it;
+        DELETE clears it."""
+        if request.method == "POST":
+            try:
+                body = orjson.loads(await request.body() or b"{}")
+                write_faults.arm(
+                    int(body.get("skip", 0)),
+                    int(body.get("count", 1)),
+                    int(body.get("status", 503)),
+                    bool(body.get("afterApply", False)),
+                )
+            except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
+                return JsonResponse({"errors": [f"bad write-fault request: {exc}"]}, status_code=400)
+        elif request.method == "DELETE":
+            write_faults.arm(0, 0, 503, False)
+        return JsonResponse(write_faults.state())
+
     return [
         Route("/__sim/truth", truth, methods=["GET"]),
         Route("/__sim/config", sim_config, methods=["GET"]),
         Route("/__sim/routes", routes, methods=["GET"]),
+        Route("/__sim/faults/writes", faults, methods=["GET", "POST", "DELETE"]),
     ]
 
 
 def create_app(world: Any, config: SimulatorConfig) -> Any:
     """The ASGI app: Domino's routes behind the fault injector (which never touches /__sim/*)."""
     env = Envelopes(config.seed, config.envelope)
-    routes = _sim_routes(world, config)
+    write_faults = WriteFaults()
+    routes = _sim_routes(world, config, write_faults)
     routes += [
         Route(_starlette_path(spec.path), _endpoint(spec, world, config, env), methods=[spec.method])
         for spec in all_routes()
@@ -81,7 +103,7 @@ def create_app(world: Any, config: SimulatorConfig) -> Any:
     starlette = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     starlette.state.world = world
     starlette.state.config = config
-    return FaultInjector(starlette, config)
+    return FaultInjector(starlette, config, write_faults)
 
 
 def _starlette_path(path: str) -> str:

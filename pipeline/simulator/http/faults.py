@@ -3,7 +3,8 @@
 A pure ASGI middleware, because two faults need control below HTTP: a dropped connection (the app returns a
 non-None value, which makes uvicorn close the socket without a response) and a truncated body (full
 Content-Length, half the bytes, then close). Data faults rewrite the JSON but never drop a record.
-/__sim/* is never faulted.
+/__sim/* is never faulted. `WriteFaults` is the targeted hook for write tests: armed through
+`POST /__sim/faults/writes`, it fails chosen writes (the Nth from now) before or after they take effect.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import asyncio
 import contextlib
 import hashlib
 import itertools
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -105,6 +108,51 @@ def corrupt(body: Any, kind: str) -> Any:
     return body
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class WriteFaults:
+    """Fails `count` writes after letting `skip` through: with `after_apply`, the write takes effect and
+    the connection is then dropped (the client cannot know it succeeded); otherwise it answers `status`
+    without touching the world."""
+
+    skip: int = 0
+    count: int = 0
+    status: int = 503
+    after_apply: bool = False
+    injected: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def arm(self, skip: int, count: int, status: int, after_apply: bool) -> None:
+        with self._lock:
+            self.skip, self.count, self.status, self.after_apply = skip, count, status, after_apply
+            self.injected = 0
+
+    def take(self, method: str) -> bool:
+        """True when this write is one to fail."""
+        if method not in WRITE_METHODS:
+            return False
+        with self._lock:
+            if self.count <= 0:
+                return False
+            if self.skip > 0:
+                self.skip -= 1
+                return False
+            self.count -= 1
+            self.injected += 1
+            return True
+
+    def state(self) -> dict:
+        return {
+            "skip": self.skip,
+            "count": self.count,
+            "status": self.status,
+            "afterApply": self.after_apply,
+            "injected": self.injected,
+        }
+
+
 def _error_body(message: str, counter: int) -> bytes:
     return orjson.dumps({"errors": [message], "requestId": f"simulated-fault-{counter}"})
 
@@ -112,9 +160,10 @@ def _error_body(message: str, counter: int) -> bytes:
 class FaultInjector:
     """ASGI middleware applying `latency_ms` to every request and a deterministic fault to some."""
 
-    def __init__(self, app: Any, config: SimulatorConfig) -> None:
+    def __init__(self, app: Any, config: SimulatorConfig, write_faults: WriteFaults | None = None) -> None:
         self.app = app
         self.config = config
+        self.write_faults = write_faults or WriteFaults()
         self._counter = itertools.count(1)
 
     def __getattr__(self, name: str) -> Any:  # expose the inner app's state/routes
@@ -126,6 +175,8 @@ class FaultInjector:
         counter = next(self._counter)
         if self.config.latency_ms:
             await asyncio.sleep(self.config.latency_ms / 1000)
+        if self.write_faults.take(scope["method"]):
+            return await self._fail_write(scope, receive, send, counter)
         kind = choose_fault(self.config, counter)
         if kind is None:
             return await self.app(scope, receive, send)
@@ -154,6 +205,13 @@ class FaultInjector:
                 body = orjson.dumps(corrupt(orjson.loads(body), kind))
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         return await self._send(send, status, body, headers, content_type=False)
+
+    async def _fail_write(self, scope: dict, receive: Any, send: Any, counter: int) -> Any:
+        if self.write_faults.after_apply:
+            await self._capture(scope, receive)
+            return DROPPED
+        status = self.write_faults.status
+        return await self._send(send, status, _error_body("Simulated write failure", counter), [])
 
     async def _capture(self, scope: dict, receive: Any) -> tuple[int, list, bytes]:
         """Runs the inner app and collects its whole response."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from pipeline.simulator.world import ids
 from pipeline.simulator.world.audit import AuditStore, build_audit
+from pipeline.simulator.world.budgets import Budgets, build_budgets, last_full_month
 from pipeline.simulator.world.compute import (
     TIERS,
     build_deployment_targets,
@@ -530,6 +531,33 @@ class World:
             event["in"] = within
         return self._audit.append(event)
 
+    # ---- budgets --------------------------------------------------------------------------------
+    @property
+    def budgets(self) -> Budgets:
+        """Budget defaults, overrides and alert settings; derived on first use from the last full
+        month's spend (then frozen, so later writes to projects do not move the limits)."""
+        if not hasattr(self, "_budgets"):
+            self._budgets = self._build_budgets()
+        return self._budgets
+
+    def _spend_by(self, label: str, month: tuple[datetime, datetime]) -> dict[str, float]:
+        rows = self._cost.allocation(month[0], month[1], [label], True)
+        return {r["name"]: r["totalCost"] for r in rows if not r["name"].startswith("__")}
+
+    def _build_budgets(self) -> Budgets:
+        month = last_full_month(self.end)
+        month = (max(month[0], self.start), month[1])
+        org_ids = {o["name"]: o["id"] for o in self.collections["organizations"].values()}
+        tag_ids = {t["tag"]: t["tagId"] for t in self.collections["billing_tags"].values() if t.get("active")}
+        orgs = self._spend_by("organization-name", month)
+        tags = self._spend_by("billing-tag", month)
+        return build_budgets(
+            self._spend_by("project-id", month),
+            {org_ids[name]: v for name, v in orgs.items() if name in org_ids},
+            {tag_ids[name]: v for name, v in tags.items() if name in tag_ids},
+            month,
+        )
+
     # ---- ground truth ---------------------------------------------------------------------------
     def truth(self) -> dict:
         days = self._cost.day_totals(-(10**6), 10**6)
@@ -559,6 +587,10 @@ class World:
             "start": self.start.isoformat().replace("+00:00", "Z"),
             "end": self.end.isoformat().replace("+00:00", "Z"),
             "collections": {name: len(items) for name, items in self.collections.items()},
+            "budgets": {
+                "defaults": len(self.budgets.defaults),
+                "overrides": len(self.budgets.overrides),
+            },
             "children": {name: sum(len(v) for v in items.values()) for name, items in self.children.items()},
             "jobs": sum(self.job_count(p) for p in self.collections["projects"]),
             "jobs_per_project": {p: self.job_count(p) for p in self.collections["projects"]},

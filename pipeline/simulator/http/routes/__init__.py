@@ -6,6 +6,7 @@ from pipeline.simulator.http.routes import (
     ai_gateway,
     apps,
     audit,
+    budgets,
     cost,
     data_sources,
     datasets,
@@ -39,6 +40,7 @@ AREAS: tuple[Area, ...] = (
     organizations.area,
     service_accounts.area,
     cost.area,
+    budgets.area,
     deployment_targets.area,
     audit.area,
 )
