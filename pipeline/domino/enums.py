@@ -19,6 +19,8 @@ def normalize_enum(value: object, allowed: Iterable[str]) -> str | None:
 
 BILLING_TAG_MODES = ("required", "optional", "disabled")
 """The spec's casing; python-domino and live servers also send `Required`."""
+BUDGET_LABELS = ("BillingTag", "Organization", "Project")
+"""python-domino's `BudgetLabel`: the label types a budget applies to."""
 PROJECT_VISIBILITIES = ("Public", "Searchable", "Private")
 """6.3's casing; 6.2 sent lowercase."""
 JOB_STATUSES = (

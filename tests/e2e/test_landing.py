@@ -60,6 +60,9 @@ def assert_matches_truth(pipeline: PipelineUnderTest) -> None:
     world = pipeline.world
     active_tags = sum(1 for tag in world.collections["billing_tags"].values() if tag["active"])
     assert pipeline.scalar("SELECT count(*) FROM raw.billing_tags") == active_tags
+    assert pipeline.scalar("SELECT count(*) FROM raw.budget_defaults") == truth["budgets"]["defaults"]
+    assert pipeline.scalar("SELECT count(*) FROM raw.budget_overrides") == truth["budgets"]["overrides"]
+    assert pipeline.scalar("SELECT count(*) FROM raw.budget_alerts_settings") == 1
     assert pipeline.scalar("SELECT count(*) FROM raw.data_source_audit") == len(world.data_source_audit)
     assert pipeline.scalar("SELECT count(*) FROM raw.ai_gateway_audit") == len(world.ai_gateway_audit)
     assert pipeline.scalar("SELECT count(*) FROM raw.jobs") == truth["jobs"]
@@ -124,6 +127,12 @@ def test_full_history_lands_every_catalogue_entry_and_matches_the_truth(pipeline
             assert child.name in landed
     assert_matches_truth(pipeline)
     assert_no_secret_landed(pipeline)
+    budgets = pipeline.world.budgets
+    landed_overrides = pipeline.sql("SELECT label_id, budget_label, budget_limit FROM raw.budget_overrides")
+    assert {(i, b["budgetLabel"], b["limit"]) for i, b in budgets.overrides.items()} == set(landed_overrides)
+    assert dict(pipeline.sql("SELECT budget_label, budget_limit FROM raw.budget_defaults")) == {
+        label: b["limit"] for label, b in budgets.defaults.items()
+    }
     analysis = run_notebook(NOTEBOOK, pipeline.duckdb_path)
     assert analysis["spend_by_tag"].height > 0
     assert "(untagged)" in analysis["spend_by_tag"]["billing_tag"].to_list()

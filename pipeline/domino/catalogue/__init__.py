@@ -12,7 +12,8 @@ snapshot, data source, AI gateway endpoint, deployment target (type), resource c
 by name, service-account token by name, registered model by name/version); logs (job logs, model API build
 and instance logs, model deployment logs, app instance logs); file content; app thumbnails; model
 deployment credentials (secrets only); free-form `/api/cost/v1/cloudCost`, `costActivationStatus`; the
-`/api/cost/v2` family and `/v4` internals; every write endpoint (POST/PUT/PATCH/DELETE).
+`/api/cost/v2` family and `/v4` internals (except python-domino's budget reads); every write endpoint
+(POST/PUT/PATCH/DELETE).
 """
 
 from __future__ import annotations

@@ -1,9 +1,27 @@
-"""Cost: billing tags and their settings, cost allocation (daily) and cost assets (daily)."""
+"""Cost: billing tags and their settings, budgets (python-domino's `/v4/cost/budgets` routes), cost
+allocation (daily) and cost assets (daily)."""
 
 from __future__ import annotations
 
 from pipeline.domino.catalogue.base import Endpoint, col, cost_columns, table
-from pipeline.domino.enums import BILLING_TAG_MODES
+from pipeline.domino.enums import BILLING_TAG_MODES, BUDGET_LABELS
+from pipeline.tables import Column
+
+
+def _budget_columns() -> tuple[Column, ...]:
+    """What every budget carries (python-domino's payload: budgetLabel, budgetType, limit, window)."""
+    return (
+        col("budget_label", "budgetLabel", required=True, enum=BUDGET_LABELS),
+        col("budget_type", "budgetType", comment="Default or Override"),
+        col(
+            "budget_limit",
+            "limit",
+            "float",
+            comment="spending limit per budget_window, in the deployment's currency (US dollars)",
+        ),
+        col("budget_window", "window", comment="the period a limit covers: monthly"),
+    )
+
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -48,6 +66,57 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             col("mode", "mode", enum=BILLING_TAG_MODES),
             key=(),
             comment="only in the 5.11 spec; a 404 on 6.x leaves the table empty",
+        ),
+    ),
+    Endpoint(
+        "budget_defaults",
+        "cost",
+        "/v4/cost/budgets/defaults",
+        pagination="none",
+        admin_only=True,
+        missing_ok=True,
+        table=table(
+            "budget_defaults",
+            *_budget_columns(),
+            key=("budget_label",),
+            comment="one default budget per label type; budget_limit NULL where none is assigned; "
+            "a 404 (Domino without budgets) leaves the table empty",
+        ),
+    ),
+    Endpoint(
+        "budget_overrides",
+        "cost",
+        "/v4/cost/budgets/overrides",
+        pagination="none",
+        admin_only=True,
+        missing_ok=True,
+        table=table(
+            "budget_overrides",
+            col(
+                "label_id",
+                "labelId",
+                required=True,
+                comment="the project id, organization id or billing tag's tag_id the budget applies to",
+            ),
+            *_budget_columns(),
+            key=("label_id",),
+            comment="one budget per project, organization or billing tag that differs from the default",
+        ),
+    ),
+    Endpoint(
+        "budget_alerts_settings",
+        "cost",
+        "/v4/cost/budgets/global/alertsSettings",
+        pagination="single",
+        admin_only=True,
+        missing_ok=True,
+        table=table(
+            "budget_alerts_settings",
+            col("alerts_enabled", "alertsEnabled", "bool"),
+            col("notify_org_owner", "notifyOrgOwner", "bool"),
+            col("alert_targets", "alertTargets", "json", comment="[{label, emails[]}] per label type"),
+            key=(),
+            comment="one row: whether budget alerts are sent, and to whom",
         ),
     ),
     Endpoint(
