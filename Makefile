@@ -3,8 +3,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The official FOCUS validator needs Python >= 3.12 and duckdb/polars 1.x: its own virtualenv.
+FOCUS_VENV := .venv-focus
+FOCUS_STAMP := $(FOCUS_VENV)/.installed-stamp
+FOCUS_PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 \
+	2>/dev/null); do $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && command -v $$p && break; done)
 
-.PHONY: demo test lint bench dev clean
+.PHONY: demo test lint bench dev clean focus-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +17,18 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
+$(FOCUS_STAMP): requirements-focus.lock
+	@test -n "$(FOCUS_PYTHON)" || { echo "focus-validator needs Python 3.12 (python3.12 or pyenv); set FOCUS_PYTHON" >&2; exit 1; }
+	test -x $(FOCUS_VENV)/bin/python || $(FOCUS_PYTHON) -m venv $(FOCUS_VENV)
+	$(FOCUS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-focus.lock
+	touch $(FOCUS_STAMP)
+
+focus-venv: $(FOCUS_STAMP)  ## the FOCUS validator's own virtualenv (make test creates it)
+
 demo: $(STAMP)  ## run the whole pipeline against the embedded Domino simulator
 	$(BIN)/domino-etl demo
 
-test: $(STAMP)  ## lint, then the whole test suite
+test: $(STAMP) $(FOCUS_STAMP)  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup
 
@@ -31,4 +44,4 @@ dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 (webserver + daemon: s
 	DAGSTER_HOME=$(CURDIR) $(BIN)/dg dev
 
 clean:
-	rm -rf $(VENV) data .dagster_home .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FOCUS_VENV) data .dagster_home .pytest_cache .ruff_cache

@@ -9,12 +9,15 @@ from typing import Annotated
 
 import typer
 
+from pipeline.commands.export import export_app
+
 app = typer.Typer(
     help="Domino cost and audit analytics: extract the Domino REST API into DuckDB.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(export_app, name="export")
 
 
 @app.command()
