@@ -41,7 +41,8 @@ def _columns(warehouse: Warehouse) -> list[tuple[str, str]]:
     )
     if columns.is_empty():
         raise FocusExportError(
-            f"{TABLE} does not exist in {warehouse.path}: load cost data and materialize the focus assets first"
+            f"{TABLE} does not exist in {warehouse.path}: "
+            "load cost data and materialize the focus assets first"
         )
     return list(columns.iter_rows())
 

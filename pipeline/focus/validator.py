@@ -58,7 +58,9 @@ def site_packages(venv: Path = VALIDATOR_VENV) -> Path:
     """The validator's package folder: its working directory (it opens `focus_validator/rules/...`)."""
     found = sorted(venv.glob("lib/python3.*/site-packages/focus_validator"))
     if not found:
-        raise ValidatorError(f"focus-validator is not installed in {venv}: run `make test` (or `make focus-venv`)")
+        raise ValidatorError(
+            f"focus-validator is not installed in {venv}: run `make test` (or `make focus-venv`)"
+        )
     return found[-1].parent
 
 
@@ -98,5 +100,7 @@ def validate(
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ValidatorError(f"focus-validator did not run: {error}") from error
     if done.returncode != 0:
-        raise ValidatorError(f"focus-validator exited {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}")
+        raise ValidatorError(
+            f"focus-validator exited {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}"
+        )
     return parse_report(done.stdout)
