@@ -35,6 +35,8 @@ def _endpoint(spec: RouteSpec, world: Any, config: SimulatorConfig, env: Envelop
         except ApiError as error:
             if spec.error_style == "error" and error.status in (400, 404, 500):
                 error.style = "error"
+            elif spec.error_style == "message":  # v4 answers every error, auth included, this way
+                error.style = "message"
             return JsonResponse(error.body(env.request_id()), status_code=error.status)
         except Exception:
             logger.exception("simulator handler failed: %s %s", spec.method, spec.path)
@@ -52,6 +54,10 @@ def _sim_routes(world: Any, config: SimulatorConfig, write_faults: WriteFaults) 
 
     async def truth(request: Request) -> Response:
         return JsonResponse(world.truth())
+
+    async def run_costs(request: Request) -> Response:
+        """Per-run cost by run id (too big for /__sim/truth at scale=large)."""
+        return JsonResponse(world.run_costs())
 
     async def sim_config(request: Request) -> Response:
         return JsonResponse(config.public_dict())
@@ -79,6 +85,7 @@ def _sim_routes(world: Any, config: SimulatorConfig, write_faults: WriteFaults) 
 
     return [
         Route("/__sim/truth", truth, methods=["GET"]),
+        Route("/__sim/truth/runs", run_costs, methods=["GET"]),
         Route("/__sim/config", sim_config, methods=["GET"]),
         Route("/__sim/routes", routes, methods=["GET"]),
         Route("/__sim/faults/writes", faults, methods=["GET", "POST", "DELETE"]),

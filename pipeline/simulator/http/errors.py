@@ -1,5 +1,5 @@
-"""Domino's two error bodies: `{"errors": [...], "requestId": ...}` and, on cost endpoints,
-`{"error": ...}`."""
+"""Domino's error bodies: `{"errors": [...], "requestId": ...}` (public API), `{"error": ...}` (cost
+endpoints) and `{"message": ...}` (v4's `domino.api.ErrorResponse`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ class ApiError(Exception):
     def body(self, request_id: str) -> dict:
         if self.style == "error":
             return {"error": self.message}
+        if self.style == "message":
+            return {"message": self.message}
         return {"errors": [self.message], "requestId": request_id}
 
 

@@ -71,7 +71,8 @@ class Area:
 
     name: str
     admin: bool = False
-    error_style: str = "errors"  # "error": the cost service's `{"error": ...}` body for 400/404/500
+    error_style: str = "errors"
+    """`error`: the cost service's `{"error": ...}` for 400/404/500; `message`: v4's `{"message": ...}`."""
     routes: list[RouteSpec] = field(default_factory=list)
 
     def route(self, method: str, path: str, *, admin: bool | None = None) -> Callable[[Handler], Handler]:

@@ -20,6 +20,7 @@ from pipeline.simulator.world.cost import DAY_S, LabelSource, TierPrices, split_
 from pipeline.simulator.world.cost_model import CostModel
 from pipeline.simulator.world.executions import (
     COMMANDS,
+    STATUS_NAMES,
     TITLES,
     WORKLOAD_TYPES,
     JobRenderContext,
@@ -41,6 +42,19 @@ from pipeline.simulator.world.projects import (
     build_datasets,
     build_projects,
     build_repositories_and_goals,
+)
+from pipeline.simulator.world.runs import (
+    BATCH_ID,
+    WORKSPACE_TITLE,
+    RunSource,
+    batch_id,
+    billed_cost,
+    build_run_source,
+    disk_usage,
+    run_record,
+    start_position,
+    workspace_ids,
+    workspace_tool,
 )
 from pipeline.simulator.world.scale import scale_spec
 from pipeline.simulator.world.serving import (
@@ -185,6 +199,8 @@ class World:
         ws = generate_workspaces(
             self.seed, spec.workspace_sessions, n_projects, self._owners, n_users, self._start_s, self._end_s
         )
+        self.workspaces = ws
+        self._run_source: RunSource | None = None
         span_rows = self._spans.rows
         code = {name: k for k, name in enumerate(WORKLOAD_TYPES)}
         j = self.jobs
@@ -454,6 +470,169 @@ class World:
         cols = list(zip(*rows, strict=True)) if rows else [[]] * 6
         self._cost.set_dynamic(*cols)
 
+    # ---- runs (v4 batch export with per-run cost) -------------------------------------------------
+    def _runs(self) -> RunSource:
+        """The generated runs in batch order, built on first use (the export is rarely read)."""
+        if self._run_source is None:
+            j = self.jobs
+            started = j.start_s >= 0
+            ws_project, ws_user, ws_tier, ws_start, ws_end = self.workspaces
+            queue = 5 + (ids.uniform(self.seed, "ws-queue", np.arange(ws_start.size)) * 55).astype(np.int64)
+            self._run_source = build_run_source(
+                j.submit_s,
+                j.start_s,
+                np.where(j.end_s >= 0, j.end_s, np.where(started, self._end_s, -1)),
+                j.end_s >= 0,
+                j.tier,
+                j.project,
+                j.user,
+                ws_start - queue,
+                ws_start,
+                ws_end,
+                ws_end < self._end_s,
+                ws_tier,
+                ws_project,
+                ws_user,
+            )
+        return self._run_source
+
+    def _dynamic_runs(self) -> list[tuple[str, int, int, int, float, float | None, int]]:
+        """(job id, project, user, tier, start, end or None, billed seconds) of jobs started at run time."""
+        now = self._end_s + self._clock_counter / 1000
+        out = []
+        for job_id, (_w, p, u, t, start, end) in self._dynamic_exec.items():
+            stop = now if end is None else end
+            s = int(start)
+            out.append((job_id, p, u, t, start, end, max(int(np.ceil(stop)), s + 60) - s))
+        return out
+
+    def run_count(self) -> int:
+        return self._runs().size + len(self._dynamic_exec)
+
+    def runs_page(self, batch: str, limit: int) -> tuple[list[dict], str | None]:
+        """Runs from the starting batch id `batch` ('' = the beginning), and the next page's starting id
+        (None once the sequence is exhausted)."""
+        if limit < 1:
+            raise ValueError("limit must be a positive integer")
+        if batch and not BATCH_ID.match(batch):
+            raise ValueError(f"{batch} is not a valid ID")
+        src, dynamic = self._runs(), self._dynamic_runs()
+        queued = np.concatenate([src.queued_s, np.array([int(d[4]) for d in dynamic], dtype=np.int64)])
+        first = start_position(batch, queued) if batch else 0
+        last = min(first + limit, queued.size)
+        rows = self._render_generated_runs(np.arange(first, min(last, src.size)))
+        for position in range(max(first, src.size), last):
+            rows.append(self._render_dynamic_run(position, dynamic[position - src.size]))
+        following = batch_id(int(queued[last]), last) if last < queued.size else None
+        return rows, following
+
+    def _user_ref(self, u: int) -> tuple[str, str]:
+        user_id = self._user_ids[u]
+        return user_id, (self.collections["users"].get(user_id) or {}).get("userName", user_id)
+
+    def _project_ref(self, p: int) -> tuple[str, str, str, str]:
+        project_id = self._project_ids[p]
+        project = self.collections["projects"].get(project_id) or {}
+        return (
+            project_id,
+            project.get("name", project_id),
+            project.get("ownerId"),
+            project.get("ownerUsername"),
+        )
+
+    def _render_generated_runs(self, positions: np.ndarray) -> list[dict]:
+        if positions.size == 0:
+            return []
+        src, j = self._runs(), self.jobs
+        kind, index = src.kind[positions], src.index[positions]
+        jobs = index[kind == 0]
+        job_ids = iter(self._job_ids.render(jobs, j.submit_s[jobs]))
+        job_titles = iter(self._job_title_code(jobs).tolist())
+        spaces = index[kind == 1]
+        space_ids = iter(workspace_ids(self.seed, spaces, self.workspaces[3][spaces]))
+        gib, percent = disk_usage(self.seed, positions)
+        seconds = np.where(src.start_s[positions] >= 0, src.end_s[positions] - src.start_s[positions], 0)
+        cost = billed_cost(seconds, self._prices.dollars_per_minute[src.tier[positions]])
+        rows = []
+        for k, pos in enumerate(positions.tolist()):
+            start, end = int(src.start_s[pos]), int(src.end_s[pos])
+            if kind[k] == 0:
+                title = next(job_titles)
+                run_id, name, command, run_type = next(job_ids), TITLES[title], COMMANDS[title], "Batch"
+                status = STATUS_NAMES[int(j.status[index[k]])]
+            else:
+                run_id, name, run_type = next(space_ids), WORKSPACE_TITLE, "Workspace"
+                command = workspace_tool(self.seed, int(index[k]))
+                status = "Stopped" if src.finished[pos] else "Running"
+            rows.append(
+                run_record(
+                    run_id=run_id,
+                    batch=batch_id(int(src.queued_s[pos]), pos),
+                    title=name,
+                    command=command,
+                    status=status,
+                    run_type=run_type,
+                    user=self._user_ref(int(src.user[pos])),
+                    project=self._project_ref(int(src.project[pos])),
+                    tier_id=self._tier_ids[int(src.tier[pos])],
+                    queued_s=int(src.queued_s[pos]),
+                    start_s=start if start >= 0 else None,
+                    end_s=end if src.finished[pos] else None,
+                    duration_s=int(seconds[k]),
+                    cost=float(cost[k]),
+                    disk=(float(gib[k]), float(percent[k])) if start >= 0 else (None, None),
+                )
+            )
+        return rows
+
+    def _render_dynamic_run(self, position: int, run: tuple) -> dict:
+        job_id, p, u, t, start, end, billed = run
+        job = self._dynamic_jobs[job_id]
+        gib, percent = disk_usage(self.seed, np.array([position]))
+        return run_record(
+            run_id=job_id,
+            batch=batch_id(int(start), position),
+            title=job.get("title"),
+            command=job.get("runCommand", ""),
+            status=job["status"]["executionStatus"],
+            run_type="Batch",
+            user=self._user_ref(u),
+            project=self._project_ref(p),
+            tier_id=self._tier_ids[t],
+            queued_s=start,
+            start_s=start,
+            end_s=end,
+            duration_s=billed,
+            cost=float(billed_cost(np.array([billed]), self._prices.dollars_per_minute[t])[0]),
+            disk=(float(gib[0]), float(percent[0])),
+        )
+
+    def _run_cost_total(self) -> float:
+        src = self._runs()
+        seconds = np.where(src.start_s >= 0, src.end_s - src.start_s, 0)
+        generated = float(billed_cost(seconds, self._prices.dollars_per_minute[src.tier]).sum())
+        dynamic = sum(
+            b / 60 * self._prices.dollars_per_minute[t] for _, _, _, t, _, _, b in self._dynamic_runs()
+        )
+        return generated + float(dynamic)
+
+    def run_costs(self) -> dict[str, float]:
+        """Ground truth: every run's cost in dollars (unrounded), by run id, in batch order."""
+        src, j = self._runs(), self.jobs
+        seconds = np.where(src.start_s >= 0, src.end_s - src.start_s, 0)
+        cost = billed_cost(seconds, self._prices.dollars_per_minute[src.tier]).tolist()
+        is_job = src.kind == 0
+        job_ids = iter(self._job_ids.render(src.index[is_job], j.submit_s[src.index[is_job]]))
+        space_idx = src.index[~is_job]
+        space_ids = iter(workspace_ids(self.seed, space_idx, self.workspaces[3][space_idx]))
+        out = {
+            (next(job_ids) if job else next(space_ids)): c
+            for job, c in zip(is_job.tolist(), cost, strict=True)
+        }
+        for job_id, _p, _u, t, _s, _e, billed in self._dynamic_runs():
+            out[job_id] = float(billed_cost(np.array([billed]), self._prices.dollars_per_minute[t])[0])
+        return out
+
     # ---- cost -----------------------------------------------------------------------------------
     def cost_allocation(
         self, start: datetime, end: datetime, aggregate: list[str], accumulate: bool, summary: bool = False
@@ -598,4 +777,6 @@ class World:
             "audit_events_per_day": audit_per_day,
             "cost_per_day": cost_per_day,
             "execution_cost_per_day": execution_cost,
+            "runs": self.run_count(),
+            "run_cost_total": round(self._run_cost_total(), 6),
         }

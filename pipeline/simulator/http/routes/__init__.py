@@ -19,6 +19,7 @@ from pipeline.simulator.http.routes import (
     organizations,
     projects,
     registered_models,
+    runs,
     service_accounts,
     users,
 )
@@ -27,6 +28,7 @@ from pipeline.simulator.http.routing import Area, RouteSpec
 AREAS: tuple[Area, ...] = (
     projects.area,
     jobs.area,
+    runs.area,
     datasets.area,
     environments.area,
     model_apis.area,
