@@ -56,6 +56,10 @@ class Page:
     total: int | None = None
     parent: dict[str, Any] = field(default_factory=dict)
     """Values from the fan-out parent (e.g. `project_id`), for `TableSpec.parent_columns`."""
+    cursor: str | None = None
+    """Cursor paging: the cursor this page was requested with ('' for the first page)."""
+    next_cursor: str | None = None
+    """Cursor paging: the server's cursor for the following page (None once the sequence ends)."""
 
 
 @dataclass
@@ -273,16 +277,22 @@ class DominoClient:
         parent: Mapping[str, Any] | None = None,
         stop_when: StopWhen | None = None,
         page_size: int | None = None,
+        cursor: str | None = None,
     ) -> Iterator[Page]:
         """Stream the pages of one endpoint call.
 
         Offset paging stops at a short or empty page (a server counter is only used to keep going past a
         short page when it says more remain). A repeated page means the server ignores `offset`: error.
+        Cursor paging starts at `cursor` (None: the first page) and follows the server's cursor.
         `stop_when(records)` lets a caller stop early, e.g. at a job it already has.
         """
         path = self.resolve_path(endpoint, path_params)
         query = {**endpoint.params, **(params or {})}
         context = dict(parent or {})
+        if endpoint.pagination == "cursor":
+            limit = page_size or self.settings.page_size_for(endpoint.name, endpoint.page_size)
+            yield from self._iter_cursor(endpoint, path, {**query, "limit": limit}, context, cursor or "")
+            return
         if endpoint.pagination != "offset":
             response = self._get_or_missing(endpoint, path, query)
             if response is None:
@@ -326,6 +336,36 @@ class DominoClient:
             offset += len(records)
             if len(records) < effective_limit and (read.total is None or offset >= read.total):
                 return
+
+    def _iter_cursor(
+        self, endpoint: Endpoint, path: str, query: dict[str, Any], context: dict[str, Any], cursor: str
+    ) -> Iterator[Page]:
+        """Follow the response's `cursor_key` until it is null, absent or empty, or a page is empty.
+
+        A cursor handed out twice would page forever (or duplicate records): it is a `PagingError`.
+        """
+        param, key = endpoint.cursor_param, endpoint.cursor_key
+        requested: set[str] = set()
+        while True:
+            requested.add(cursor)
+            response = self._get_or_missing(endpoint, path, {**query, param: cursor})
+            if response is None:
+                return
+            read = read_list(response.payload, endpoint.name, endpoint.list_keys, endpoint.item_wrapper)
+            following = response.payload.get(key) if isinstance(response.payload, dict) else None
+            if following is not None and not isinstance(following, str):
+                raise PagingError(f"{endpoint.name}: GET {path} sent a non-string {key}: {following!r}")
+            page = self._page(endpoint, read, 0, response, context)
+            page.cursor, page.next_cursor = cursor, following or None
+            yield page
+            if not following or not read.records:
+                return
+            if following in requested:
+                raise PagingError(
+                    f"{endpoint.name}: GET {path} handed out {key}={following!r} again after "
+                    f"{len(requested)} pages: the cursor does not advance; stopping to avoid an endless loop"
+                )
+            cursor = following
 
     def _get_or_missing(self, endpoint: Endpoint, path: str, query: Mapping[str, Any]) -> Response | None:
         try:

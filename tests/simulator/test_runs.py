@@ -142,3 +142,39 @@ def test_http_runs_need_a_sysadmin(user: httpx.Client, simulator: RunningSimulat
     assert forbidden.status_code == 403 and "SysAdmin" in forbidden.json()["message"]
     anonymous = httpx.get(f"{simulator.base_url}{PATH}", params={"batchId": ""})
     assert anonymous.status_code == 401 and set(anonymous.json()) == {"message"}
+
+
+def test_the_planted_cost_spike_is_one_project_days_gpu_burst(small: World) -> None:
+    spike = small.truth()["planted"]["cost_spike"]
+    day = small.start + timedelta(days=small.cost_spike.day)
+    rows = small.cost_allocation(day, day + timedelta(days=1), ["project-id"], accumulate=True)
+    spend = sorted(((r["totalCost"], r["name"]) for r in rows if r["name"] != "__idle__"), reverse=True)
+    assert spend[0][1] == spike["project_id"] and spend[0][0] > 1000 > 5 * spend[1][0]
+    burst = [
+        r
+        for r in _all_runs(small, 1000)
+        if r["projectId"] == spike["project_id"] and r["hardwareTier"] == "gpu-large-k8s"
+    ]
+    assert len(burst) == 8 and {r["endTime"][:10] for r in burst} == {spike["day"]}
+
+
+def test_the_planted_privileged_action_is_in_the_audit_trail(small: World) -> None:
+    planted = small.truth()["planted"]["privileged_action"]
+    events, total = small.audit_events(None, None, event="Change User Role")
+    assert total == 1 and events[0]["timestamp"] == planted["timestamp"]
+    (target,) = events[0]["targets"]
+    assert target["entity"]["id"] == planted["target_id"] and events[0]["actor"]["id"] == planted["actor_id"]
+    assert target["fieldChanges"] == [
+        {"fieldName": "role", "fieldType": "scalar", "before": "Practitioner", "after": "SysAdmin"}
+    ]
+    assert "SysAdmin" in small.collections["users"][planted["target_id"]]["roles"]
+
+
+def test_job_peak_usage_fits_the_tier(small: World) -> None:
+    tiers = small.collections["hardware_tiers"]
+    jobs = [j for p in small.collections["projects"] for j in small.jobs_page(p, 0, 1000)]
+    memory = [
+        j["usage"]["memoryGiB"] / tiers[j["hardwareTierId"]]["resources"]["memory"]["value"] for j in jobs
+    ]
+    assert all(0 < j["usage"]["cpuPercentage"] <= 100 for j in jobs) and all(0 < m <= 1 for m in memory)
+    assert 0.2 < sum(j["usage"]["cpuPercentage"] < 40 for j in jobs) / len(jobs) < 0.8

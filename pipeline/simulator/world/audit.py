@@ -21,6 +21,7 @@ from pipeline.simulator.world.history import EntityTables, History
 EVENT_TYPES: dict[str, str | None] = {
     "Create Project": "project",
     "Add Collaborator": "user",
+    "Change User Role": "user",
     "Start Job": "job",
     "Stop Job": "job",
     "Create Dataset": "dataset",
@@ -54,6 +55,8 @@ FILE_PATHS = [
     for f in ("train.py", "eval.ipynb", "features.sql", "summary.md", "model.pkl", "config.yaml")
 ]
 SETTING_MODES = ["Optional", "Required"]
+PLANTED_ROLE_CHANGE = ("Practitioner", "SysAdmin")
+"""(before, after) of the one planted `Change User Role` event (see World.privileged_action)."""
 JOB_CODES = [EVENT_CODE["Start Job"], EVENT_CODE["Stop Job"]]
 JOB_KEY = -1  # the target-cache key of every job event (its placeholder is replaced per event)
 SORT_FIELDS = (
@@ -521,9 +524,8 @@ class AuditStore:
                 )
         elif kind == "user":
             entity = _entity("user", self.user_ids[target], self.usernames[target])
-            changes.append(
-                {"fieldName": "role", "fieldType": "scalar", "before": None, "after": "Contributor"}
-            )
+            before, after = PLANTED_ROLE_CHANGE if name == "Change User Role" else (None, "Contributor")
+            changes.append({"fieldName": "role", "fieldType": "scalar", "before": before, "after": after})
         else:
             entity = _entity(kind or "", self.entities.id(kind, target), self.entities.name(kind, target))
             if name == "Add Grant For Dataset" and aux >= 0:

@@ -66,6 +66,19 @@ class JobColumns:
 
 STATUS_NAMES = [*FINAL_STATUSES, "Running", "Queued"]
 RUNNING, QUEUED = 4, 5
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class CostSpike:
+    """A planted anomaly: the first `jobs` batch jobs submitted on `day` (days after the world start) move
+    to `project`, run on tier index `tier` (GPU Large) as its owner and succeed after up to 12 hours, ending
+    before midnight, so the whole burst bills on that one project-day."""
+
+    project: int
+    day: int
+    jobs: int = 8
+    tier: int = 5
 
 
 def generate_jobs(
@@ -77,6 +90,7 @@ def generate_jobs(
     n_envs: int,
     start_s: int,
     end_s: int,
+    spike: CostSpike | None = None,
 ) -> JobColumns:
     i = np.arange(n, dtype=np.int64)
     span = end_s - start_s
@@ -91,6 +105,18 @@ def generate_jobs(
     duration = np.clip(_lognormal_seconds(seed, "job-duration", i, 600, 1.1), 60, 12 * 3600).astype(np.int64)
     end = np.minimum(start + duration, end_s - 1)
     status = ids.weighted_choice(seed, "job-status", i, np.array(FINAL_WEIGHTS)).astype(np.int8)
+    if spike is not None:
+        day_start = start_s + spike.day * DAY_S
+        first = int(np.searchsorted(submit, day_start))
+        burst = np.arange(first, min(first + spike.jobs, n))
+        burst = burst[submit[burst] < day_start + DAY_S]
+        project[burst], user[burst], tier[burst], status[burst] = (
+            spike.project,
+            owners[spike.project],
+            spike.tier,
+            0,
+        )
+        end[burst] = np.minimum(start[burst] + 12 * 3600, day_start + DAY_S - 60)
     unfinished = min(n, max(3, min(20, n // 1000)))
     if unfinished:
         tail = np.arange(n - unfinished, n)
@@ -137,6 +163,18 @@ class JobRenderContext:
     tier_ids: list[str]
     env_ids: list[str]
     job_ids: ids.ReversibleIds
+    tier_memory_gib: list[float]
+
+
+def peak_usage(h: int, memory_gib: float) -> dict:
+    """JobUsageV1 (the run's peak): `cpuPercentage` of the tier's cores, `memoryGiB` within its memory.
+
+    About 40% of jobs use their tier well (peaks at 50-95%); the rest peak at 3-35%, the
+    over-provisioned jobs a rightsizing report should find."""
+    well_sized = h % 100 < 40
+    cpu = (0.5 + ((h >> 8) % 45) / 100) if well_sized else (0.03 + ((h >> 8) % 32) / 100)
+    memory = (0.5 + ((h >> 20) % 45) / 100) if well_sized else (0.03 + ((h >> 20) % 32) / 100)
+    return {"cpuPercentage": round(cpu * 100, 1), "memoryGiB": round(memory * memory_gib, 2)}
 
 
 def render_jobs(cols: JobColumns, idx: np.ndarray, ctx: JobRenderContext) -> list[dict]:
@@ -170,7 +208,7 @@ def render_jobs(cols: JobColumns, idx: np.ndarray, ctx: JobRenderContext) -> lis
                 STATUS_NAMES[status],
                 status < RUNNING,
                 stage,
-                {"cpuPercentage": float((hk >> 8) % 100), "memoryGiB": round(((hk >> 16) % 6400) / 100, 2)},
+                peak_usage(hk >> 4, ctx.tier_memory_gib[int(cols.tier[j])]),
                 commit,
                 project_id,
                 ctx.tier_ids[int(cols.tier[j])],

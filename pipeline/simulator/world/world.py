@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from pipeline.simulator.world import ids
-from pipeline.simulator.world.audit import AuditStore, build_audit
+from pipeline.simulator.world.audit import PLANTED_ROLE_CHANGE, AuditStore, build_audit
 from pipeline.simulator.world.budgets import Budgets, build_budgets, last_full_month
 from pipeline.simulator.world.compute import (
     TIERS,
@@ -23,6 +23,7 @@ from pipeline.simulator.world.executions import (
     STATUS_NAMES,
     TITLES,
     WORKLOAD_TYPES,
+    CostSpike,
     JobRenderContext,
     generate_jobs,
     generate_workspaces,
@@ -88,6 +89,7 @@ class World:
         history = History()
         self._build_inventory(g, history)
         self._build_executions(g)
+        self._plant_privileged_action(history)
         self._build_audit(history)
 
     # ---- construction ---------------------------------------------------------------------------
@@ -179,6 +181,7 @@ class World:
     def _build_executions(self, g: Gen) -> None:
         spec = self.spec
         n_users, n_projects = len(self._user_ids), len(self._project_ids)
+        self.cost_spike = CostSpike(project=n_projects // 3, day=spec.days - 12)
         self.jobs = generate_jobs(
             self.seed,
             spec.jobs,
@@ -188,10 +191,17 @@ class World:
             len(self._env_ids),
             self._start_s,
             self._end_s,
+            spike=self.cost_spike,
         )
         self._job_ids = ids.ReversibleIds(self.seed, "job")
         self._render_ctx = JobRenderContext(
-            self.seed, self._project_ids, self._user_ids, self._tier_ids, self._env_ids, self._job_ids
+            self.seed,
+            self._project_ids,
+            self._user_ids,
+            self._tier_ids,
+            self._env_ids,
+            self._job_ids,
+            [float(t.memory_gib) for t in TIERS],
         )
         self._dynamic_jobs: dict[str, dict] = {}
         self._dynamic_by_project: dict[str, list[str]] = {}
@@ -244,6 +254,26 @@ class World:
             self._start_s,
             spec.days,
         )
+
+    def _plant_privileged_action(self, history: History) -> None:
+        """One privilege escalation to find in the audit trail: at 03:17 UTC five days before the end, the
+        admin makes the first plain practitioner (after the user key's owner) a SysAdmin."""
+        users = self.collections["users"]
+        target = next(
+            k for k, u in enumerate(self._user_ids) if k >= 2 and "SysAdmin" not in users[u]["roles"]
+        )
+        at_s = self._end_s - 5 * DAY_S + 3 * 3600 + 17 * 60
+        history.add(at_s, "Change User Role", 0, -1, target)
+        users[self._user_ids[target]]["roles"] = ["SysAdmin", "Practitioner"]
+        self.privileged_action = {
+            "event": "Change User Role",
+            "timestamp": at_s * 1000,
+            "actor_id": self._user_ids[0],
+            "target_id": self._user_ids[target],
+            "field": "role",
+            "before": PLANTED_ROLE_CHANGE[0],
+            "after": PLANTED_ROLE_CHANGE[1],
+        }
 
     def _build_audit(self, history: History) -> None:
         j = self.jobs
@@ -778,5 +808,12 @@ class World:
             "cost_per_day": cost_per_day,
             "execution_cost_per_day": execution_cost,
             "runs": self.run_count(),
+            "planted": {
+                "cost_spike": {
+                    "project_id": self._project_ids[self.cost_spike.project],
+                    "day": (self.start + timedelta(days=self.cost_spike.day)).strftime("%Y-%m-%d"),
+                },
+                "privileged_action": self.privileged_action,
+            },
             "run_cost_total": round(self._run_cost_total(), 6),
         }
