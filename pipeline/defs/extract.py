@@ -21,6 +21,8 @@ from pipeline.tables import TableSpec
 from pipeline.warehouse.ddl import DUCKDB_TYPES
 
 POOL = "duckdb_writer"
+FULL_RELOAD_TAG = "domino/full_reload"
+"""Run tag: `true` makes cursor endpoints (runs) re-read from the first record; held rows are kept."""
 
 
 def asset_key(table: str) -> dg.AssetKey:
@@ -100,6 +102,7 @@ def build_asset(endpoint: Endpoint) -> dg.AssetsDefinition:
                 context.run_id,
                 reject_threshold=domino.rejects_allowed(),
                 progress=notify,
+                full_reload=context.run.tags.get(FULL_RELOAD_TAG) == "true",
             )
             report = extraction.run(endpoint, start, end)
         if report.rejects:

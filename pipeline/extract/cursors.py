@@ -12,7 +12,7 @@ from pipeline.warehouse import Warehouse
 
 TABLE = "raw._cursors"
 DDL = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (\"table\" VARCHAR PRIMARY KEY, cursor VARCHAR NOT NULL, "
+    f'CREATE TABLE IF NOT EXISTS {TABLE} ("table" VARCHAR PRIMARY KEY, cursor VARCHAR NOT NULL, '
     "run_id VARCHAR, saved_at TIMESTAMPTZ NOT NULL)"
 )
 

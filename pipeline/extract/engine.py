@@ -18,6 +18,7 @@ from pipeline.domino import DominoClient, Endpoint, Page
 from pipeline.domino.catalogue import CATALOGUE
 from pipeline.domino.envelopes import read_single
 from pipeline.domino.windows import DailyWindow, window_request
+from pipeline.extract.cursors import read_cursor, save_cursor
 from pipeline.extract.report import LoadReport, TooManyRejects
 from pipeline.tables import TableSpec
 from pipeline.transform import shape_batch, shape_children
@@ -61,6 +62,8 @@ class Extraction:
     """Staged rows per commit chunk: bounds staging disk, transaction length and DuckDB memory."""
     flush_rows: int = 20_000
     """Rows buffered in memory before a Parquet part is written."""
+    full_reload: bool = False
+    """Cursor endpoints: read from the first record instead of the saved cursor (held rows stay)."""
 
     def run(self, endpoint: Endpoint, start: date | None = None, end: date | None = None) -> LoadReport:
         """Extract `endpoint`; daily-partitioned endpoints (and jobs) need the window [start, end)."""
@@ -69,6 +72,8 @@ class Extraction:
             report = self._jobs(endpoint, *self._window(endpoint, start, end))
         elif endpoint.partitioned:
             report = self._windowed(endpoint, *self._window(endpoint, start, end))
+        elif endpoint.pagination == "cursor":
+            report = self._cursor(endpoint)
         else:
             report = self._inventory(endpoint)
         requests, retries, nbytes = (
@@ -95,6 +100,45 @@ class Extraction:
             self._stage_page(page.records, spec, stage, report, {"parent": page.parent})
             report.pages += 1
         self._commit(report, [TableLoad(stage, ReplaceAll(datetime.now(UTC).date()))], None)
+        return report
+
+    def _cursor(self, endpoint: Endpoint) -> LoadReport:
+        """Cursor exports: read on from the saved cursor, upsert by key, save where the next read resumes.
+
+        The next read resumes at the first page that held an open record (still changing), else at the
+        last page read (the server's cursors are inclusive starting ids; re-reading a page is harmless).
+        Chunks commit at `commit_rows`, each followed by its cursor, so a killed run loses no progress.
+        """
+        spec = endpoint.table
+        report = LoadReport(spec.name)
+        open_spec = next((c for c in spec.columns if c.name == endpoint.open_column), None)
+        start = None if self.full_reload else read_cursor(self.warehouse, spec.name)
+        stage, chunk_cursor = self.warehouse.stage(spec, self.run_id, self.flush_rows), start or ""
+        first_open: str | None = None
+        resume: str | None = None
+        pending = False
+
+        def commit() -> None:
+            self._commit(report, [TableLoad(stage, Upsert())], f"from {chunk_cursor or 'start'}")
+            save_cursor(self.warehouse, spec.name, resume or "", self.run_id)
+
+        for page in self.client.iter_pages(endpoint, cursor=start):
+            if not page.records:
+                continue
+            self._stage_page(page.records, spec, stage, report, {})
+            report.pages += 1
+            if first_open is None and open_spec and None in column_values(page.records, open_spec):
+                first_open = page.cursor
+            resume = first_open if first_open is not None else (page.next_cursor or page.cursor)
+            pending = True
+            if stage.row_count >= self.commit_rows:
+                commit()
+                stage, chunk_cursor = self.warehouse.stage(spec, self.run_id, self.flush_rows), resume or ""
+                pending = False
+        if pending:
+            commit()
+        else:
+            stage.discard()
         return report
 
     def _windowed(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:

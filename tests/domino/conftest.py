@@ -94,7 +94,7 @@ class FakeDomino:
                 seen = Seen(
                     self.command,
                     parts.path,
-                    {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                    {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length) if length else b"",
                 )

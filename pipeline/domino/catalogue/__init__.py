@@ -36,6 +36,7 @@ from pipeline.domino.catalogue import (
     organizations,
     projects,
     registered_models,
+    runs,
     service_accounts,
     users,
 )
@@ -81,6 +82,7 @@ AREA_MODULES: tuple[ModuleType, ...] = (
     environments,
     datasets,
     jobs,
+    runs,
     model_serving,
     registered_models,
     apps,

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pipeline.tables import Column, ColumnType, TableSpec
 
-Pagination = Literal["offset", "none", "single"]
+Pagination = Literal["offset", "none", "single", "cursor"]
+"""`cursor`: the request's `cursor_param` takes the previous response's `cursor_key` (v4 batch exports)."""
 WindowKind = Literal["cost_allocation", "cost_assets", "audit", "iso_range", "newest_first"]
 """How a daily window is read: request parameters per kind, or (`newest_first`) no time filter at all:
 page newest-first and stop below the window (jobs)."""
@@ -95,8 +96,19 @@ class Endpoint:
     """Object key the detail response wraps the record in (`{"job": {...}}`)."""
     done_column: str | None = None
     """Boolean column that marks a record final: no further detail re-reads."""
+    cursor_param: str = ""
+    """Cursor paging: the request parameter carrying the cursor (`batchId`)."""
+    cursor_key: str = ""
+    """Cursor paging: the response key holding the next page's cursor (`nextBatchId`)."""
+    open_column: str | None = None
+    """Cursor paging: a column that is NULL while a record may still change (a run's `end_time`). An
+    incremental read resumes at the first page that held such a record, so it is read again until final."""
 
     def __post_init__(self) -> None:
+        if self.pagination == "cursor" and not (self.cursor_param and self.cursor_key):
+            raise ValueError(f"{self.name}: cursor paging needs cursor_param and cursor_key")
+        if self.open_column is not None and self.open_column not in self.table.column_names:
+            raise ValueError(f"{self.name}: open_column {self.open_column!r} is not a column of its table")
         if self.partitioned and self.window is None:
             raise ValueError(f"{self.name}: a partitioned endpoint needs a window kind")
         if self.partitioned and self.window_column not in self.table.column_names:
