@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from pipeline.commands.export import export_app
+from pipeline.commands.tables import tables
 
 app = typer.Typer(
     help="Domino cost and audit analytics: extract the Domino REST API into DuckDB.",
@@ -18,6 +19,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(export_app, name="export")
+
+app.command()(tables)
 
 
 @app.command()

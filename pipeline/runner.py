@@ -1,7 +1,8 @@
 """Run the whole pipeline in-process (`domino-etl run`) and the demo (`domino-etl demo`).
 
 Both materialize the same Dagster assets the UI and the schedules use: first the inventory, then the
-daily partitions of [start, end) as one single-run backfill, with a progress display.
+daily partitions of [start, end) as one single-run backfill, then the SQL models of `sql/` for the same
+days, with a progress display.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from pipeline.defs.extract import EXTRACT_ASSETS
+from pipeline.defs.reporting import MODEL_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
 from pipeline.extract.progress import set_listener
 from pipeline.warehouse import Warehouse
@@ -37,6 +39,8 @@ class RunSummary:
     duckdb_path: str
     seconds: float
     table_rows: dict[str, int] = field(default_factory=dict)
+    model_rows: dict[str, int] = field(default_factory=dict)
+    """Rows of each reporting/focus table built from `sql/`."""
     rejects: int = 0
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -52,13 +56,19 @@ class RunSummary:
         width = max((len(t) for t in self.table_rows), default=0)
         lines += [f"  raw.{table:<{width}} {rows:>10,}" for table, rows in sorted(self.table_rows.items())]
         lines.append(f"Rejected records (raw._rejects): {self.rejects}")
+        if self.model_rows:
+            lines.append(f"Built {len(self.model_rows)} report tables from sql/:")
+            width = max(len(t) for t in self.model_rows)
+            lines += [f"  {table:<{width}} {rows:>10,}" for table, rows in sorted(self.model_rows.items())]
         return "\n".join(lines)
 
 
 def _selected(groups: Sequence[str] | None) -> list[dg.AssetsDefinition]:
     if not groups:
-        return list(EXTRACT_ASSETS)
-    chosen = [a for a in EXTRACT_ASSETS if set(a.group_names_by_key.values()) & set(groups)]
+        return [*EXTRACT_ASSETS, *MODEL_ASSETS]
+    chosen = [
+        a for a in (*EXTRACT_ASSETS, *MODEL_ASSETS) if set(a.group_names_by_key.values()) & set(groups)
+    ]
     if not chosen:
         raise ValueError(f"no asset in groups {list(groups)}")
     return chosen
@@ -72,15 +82,17 @@ def _instance() -> dg.DagsterInstance:
 def run_pipeline(
     start: date, end: date, *, groups: Sequence[str] | None = None, console: Console | None = None
 ) -> RunSummary:
-    """Materialize the inventory, then the daily partitions [start, end), in this process."""
+    """Materialize the inventory, the daily partitions [start, end), then the SQL models, in this process."""
     console = console or Console(stderr=True)
     duckdb_path = os.environ.get("DOMINO_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
     resources = {"domino": DominoResource(), "warehouse": WarehouseResource(path=duckdb_path)}
     assets = _selected(groups)
     window = {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: (end - timedelta(days=1)).isoformat()}
+    extract = [a for a in assets if a not in MODEL_ASSETS]
     steps = [
-        ([a for a in assets if not a.partitions_def], {}),
-        ([a for a in assets if a.partitions_def], window),
+        ([a for a in extract if not a.partitions_def], {}),
+        ([a for a in extract if a.partitions_def], window),
+        ([a for a in assets if a in MODEL_ASSETS], window),
     ]
     began = time.perf_counter()
     error: str | None = None
@@ -89,6 +101,7 @@ def run_pipeline(
         try:
             instance = _instance()
             for selection, tags in steps:
+                tags = tags if any(a.partitions_def for a in selection) else {}
                 if selection:
                     result = dg.materialize(
                         selection, resources=resources, instance=instance, tags=tags, run_config=QUIET_LOGS
@@ -157,6 +170,13 @@ def _summarise(duckdb_path: str, seconds: float, error: str | None) -> RunSummar
     if tables:
         counts = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM raw.{t}" for t in tables)
         summary.table_rows = dict(warehouse.query(counts).iter_rows())
+    models = warehouse.query(
+        "SELECT schema_name || '.' || table_name AS t, estimated_size AS n FROM duckdb_tables() "
+        "WHERE schema_name IN ('reporting', 'focus') ORDER BY 1"
+    )
+    if models.height:
+        counts = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in models["t"])
+        summary.model_rows = dict(warehouse.query(counts).iter_rows())
     rejects = warehouse.query(
         "SELECT count(*) AS n FROM information_schema.tables "
         "WHERE table_schema = 'raw' AND table_name = '_rejects'"

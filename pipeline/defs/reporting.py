@@ -1,0 +1,137 @@
+"""One Dagster asset per SQL model in `sql/`, generated: adding a report is adding a file.
+
+Upstream assets are the tables the SQL reads (parsed by sqlglot in `pipeline.reporting`). Models with a
+`partition:` column are daily-partitioned like the raw cost assets and backfill in one run: a run for
+[start, end) rebuilds just those days (whole months for monthly models). Views and unpartitioned tables
+are rebuilt whole. Checks (generated key check + `sql/checks/*.sql`) are evaluated in the same step.
+"""
+
+import warnings
+from collections.abc import Iterator
+
+import dagster as dg
+import duckdb
+
+from pipeline.defs.partitions import daily_partitions
+from pipeline.defs.resources import WarehouseResource
+from pipeline.reporting import Check, Model, Window, build_model, evaluate, load_checks, load_models
+from pipeline.reporting.describe import ensure_raw_tables
+
+POOL = "duckdb_writer"
+
+
+class ModelBuildConfig(dg.Config):
+    full_rebuild: bool = False
+    """Rebuild the whole table whatever the partition range (e.g. after editing a model's logic)."""
+
+
+MODELS = load_models()
+CHECKS = load_checks(MODELS)
+
+
+def dep_key(schema: str, table: str) -> dg.AssetKey | None:
+    """The asset that writes `schema.table`: raw snapshots belong to their table's asset; logs to none."""
+    if schema == "raw":
+        if table.startswith("_"):
+            return None
+        return dg.AssetKey(["raw", table.removesuffix("_history")])
+    return dg.AssetKey([schema, table])
+
+
+def model_key(model: Model) -> dg.AssetKey:
+    return dg.AssetKey([model.layer, model.name])
+
+
+def _deps(tables: tuple[tuple[str, str], ...], own: dg.AssetKey | None = None) -> list[dg.AssetKey]:
+    keys = {dep_key(schema, table) for schema, table in tables}
+    return sorted((k for k in keys if k is not None and k != own), key=lambda k: k.to_user_string())
+
+
+def _missing_raw_tables(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
+    raw = [table for schema, table in model.deps if schema == "raw"]
+    if not raw:
+        return False
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND list_contains(?, table_name)",
+        [raw],
+    ).fetchone()
+    return not found or found[0] < len(raw)
+
+
+def check_spec(check: Check, key: dg.AssetKey) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        check.name,
+        asset=key,
+        blocking=check.blocking,
+        description=check.description,
+        additional_deps=_deps(check.reads, key),
+    )
+
+
+def build_asset(model: Model, checks: list[Check]) -> dg.AssetsDefinition:
+    key = model_key(model)
+    partitioned = model.partition is not None
+
+    @dg.asset(
+        key=key,
+        deps=_deps(model.deps),
+        description=model.description,
+        group_name=model.layer,
+        kinds={"duckdb", "sql"},
+        owners=["team:finops-data"],
+        partitions_def=daily_partitions if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        check_specs=[check_spec(c, key) for c in checks],
+        pool=POOL,
+        metadata={
+            "dagster/table_name": model.relation,
+            "sql/path": f"sql/{model.layer}/{model.name}.sql",
+            "sql/materialization": model.materialization,
+            "sql/key": ", ".join(model.key),
+            "sql/partition": model.partition or "",
+        },
+    )
+    def sql_model(
+        context: dg.AssetExecutionContext, config: ModelBuildConfig, warehouse: WarehouseResource
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        window = None
+        if partitioned and not config.full_rebuild:
+            span = context.partition_time_window
+            window = Window(span.start.date(), span.end.date())
+        with warehouse.warehouse().writing() as con:
+            if _missing_raw_tables(con, model):
+                ensure_raw_tables(con)  # an area never loaded reads as empty, not as an error
+            result = build_model(con, model, window)
+            outcomes = [evaluate(con, check, result.window) for check in checks]
+        context.log.info(f"{model.relation}: {result.mode}, {result.rows_written} rows written")
+        metadata = result.metadata()
+        metadata["dagster/column_schema"] = dg.TableSchema(
+            columns=[
+                dg.TableColumn(name, duck_type, description=model.columns.get(name))
+                for name, duck_type in result.columns
+            ]
+        )
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        for outcome in outcomes:
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=outcome.check.name,
+                passed=outcome.passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "failing_rows": outcome.failing,
+                    "offending": dg.MetadataValue.json(outcome.examples),
+                },
+            )
+
+    return sql_model
+
+
+with warnings.catch_warnings():  # BackfillPolicy is marked beta; single-run backfills are what we want
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    MODEL_ASSETS = [build_asset(model, CHECKS[model.relation]) for model in MODELS]
+
+
+@dg.definitions
+def reporting_assets() -> dg.Definitions:
+    return dg.Definitions(assets=MODEL_ASSETS)
