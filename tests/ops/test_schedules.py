@@ -115,7 +115,7 @@ def test_cost_and_audit_assets_have_freshness_policies_and_every_daily_asset_bac
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         table = key.path[-1]
-        if (
+        if key.path[0] == "raw" and (
             table.startswith(("cost_allocation", "cost_assets", "audit_event"))
             or table == "data_source_audit"
         ):
