@@ -23,6 +23,7 @@ from pipeline.defs.extract import EXTRACT_ASSETS
 from pipeline.defs.reporting import MODEL_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
 from pipeline.extract.progress import set_listener
+from pipeline.readcopy import publish_read_copy
 from pipeline.warehouse import Warehouse
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -120,6 +121,8 @@ def run_pipeline(
         names = f": {', '.join(failed)}" if failed else ""
         summary.notes.append(f"Asset checks: {passed} passed, {len(failed)} failed{names}")
     summary.ok = summary.ok and not failed
+    if summary.ok:  # readers get a fresh snapshot only of a run that fully succeeded
+        summary.notes.append(publish_read_copy(Warehouse(duckdb_path)).describe())
     return summary
 
 
