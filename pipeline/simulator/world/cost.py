@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from pipeline.simulator.world import ids
 from pipeline.simulator.world.executions import WORKLOAD_TYPES
 
 DAY_S = 86_400
@@ -47,6 +48,9 @@ class TierPrices:
     split: np.ndarray  # (tiers, 3) cpu/gpu/ram shares
     cores: np.ndarray
     gpus: np.ndarray
+    memory_gib: np.ndarray | None = None
+    usage_seed: int = 0
+    """Seeds the share of its request each (workload type, project) uses (Kubecost's usage averages)."""
 
 
 @dataclass
@@ -128,11 +132,36 @@ class PieceCosts:
     shared: np.ndarray
     core_hours: np.ndarray
     gpu_hours: np.ndarray
+    core_usage_hours: np.ndarray
+    ram_byte_hours: np.ndarray
+    ram_usage_byte_hours: np.ndarray
+
+
+def usage_shares(seed: int, wtype: np.ndarray, project: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(CPU, RAM) share of its request a workload type uses in a project, seeded: batch jobs and workspaces
+    10-90% and 15-95%; always-on apps and model APIs, idle most of the time, 3-30% and 5-30%."""
+    key = wtype.astype(np.int64) * (1 << 20) + project
+    always_on = wtype >= 2
+    cpu = np.where(
+        always_on,
+        0.03 + 0.27 * ids.uniform(seed, "cpu-usage", key),
+        0.1 + 0.8 * ids.uniform(seed, "cpu-usage", key),
+    )
+    ram = np.where(
+        always_on,
+        0.05 + 0.25 * ids.uniform(seed, "ram-usage", key),
+        0.15 + 0.8 * ids.uniform(seed, "ram-usage", key),
+    )
+    return cpu, ram
 
 
 def price_pieces(p: DayPieces, prices: TierPrices) -> PieceCosts:
     compute = p.minutes * prices.dollars_per_minute[p.tier]
     split = prices.split[p.tier]
+    core_hours = p.minutes / 60 * prices.cores[p.tier]
+    memory = prices.memory_gib[p.tier] if prices.memory_gib is not None else np.zeros(p.tier.size)
+    ram_byte_hours = p.minutes / 60 * memory * 2.0**30
+    cpu_share, ram_share = usage_shares(prices.usage_seed, p.wtype, p.project)
     return PieceCosts(
         compute * split[:, 0],
         compute * split[:, 1],
@@ -141,8 +170,11 @@ def price_pieces(p: DayPieces, prices: TierPrices) -> PieceCosts:
         compute * NETWORK_SHARE[p.wtype],
         compute * LOAD_BALANCER_SHARE[p.wtype],
         compute * SHARED_SHARE,
-        p.minutes / 60 * prices.cores[p.tier],
+        core_hours,
         p.minutes / 60 * prices.gpus[p.tier],
+        core_hours * cpu_share,
+        ram_byte_hours,
+        ram_byte_hours * ram_share,
     )
 
 

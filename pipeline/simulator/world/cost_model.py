@@ -28,6 +28,7 @@ from pipeline.simulator.world.cost import (
 )
 
 PARTS = ("cpu", "gpu", "ram", "pv", "network", "load_balancer", "shared")
+USAGE_FIELDS = ("core_usage_hours", "ram_byte_hours", "ram_usage_byte_hours")
 # Row layouts (key order is the served order); None marks a value set per row, the rest are constants.
 ALLOCATION_TEMPLATE: dict = {
     "name": None,
@@ -39,6 +40,8 @@ ALLOCATION_TEMPLATE: dict = {
     "cpuCost": None,
     "cpuCostAdjustment": 0.0,
     "cpuEfficincy": None,
+    "ramByteRequestAverage": None,
+    "ramByteUsageAverage": None,
     "gpuCount": None,
     "gpuHours": None,
     "gpuCost": None,
@@ -61,6 +64,8 @@ SUMMARY_TEMPLATE: dict = {
     "window": None,
     "cpuCoreRequestAverage": None,
     "cpuCoreUsageAverage": None,
+    "ramByteRequestAverage": None,
+    "ramByteUsageAverage": None,
     "cpuCost": None,
     "gpuCost": None,
     "ramCost": None,
@@ -146,6 +151,10 @@ class CostModel:
         }
         core_hours = np.bincount(inverse, weights=costs.core_hours, minlength=uniq.size)
         gpu_hours = np.bincount(inverse, weights=costs.gpu_hours, minlength=uniq.size)
+        usage = {
+            name: np.bincount(inverse, weights=getattr(costs, name), minlength=uniq.size)
+            for name in USAGE_FIELDS
+        }
         decoded = []
         rest = uniq.copy()
         for vocab in reversed(vocabs):
@@ -175,6 +184,7 @@ class CostModel:
             core_hours[order],
             gpu_hours[order],
             summary,
+            {name: values[order] for name, values in usage.items()},
         )
         active = set(days)
         kept = [s for s, (d0, d1) in enumerate(steps) if any(d in active for d in range(d0, d1))]
@@ -195,6 +205,7 @@ class CostModel:
             zeros,
             zeros,
             summary,
+            dict.fromkeys(USAGE_FIELDS, zeros),
         )
         bounds = np.searchsorted(step_sorted, np.arange(len(steps) + 1)).tolist()
         out: list[dict] = []
@@ -234,6 +245,7 @@ class CostModel:
         core_hours: np.ndarray,
         gpu_hours: np.ndarray,
         summary: bool,
+        usage: dict[str, np.ndarray],
     ) -> list[dict]:
         """Allocation (or summary) rows built column-wise: numbers are computed and rounded as arrays, then
         written row by row into fresh copies of the row template (a fresh dict per row and per window)."""
@@ -257,7 +269,9 @@ class CostModel:
             ends,
             minutes,
             round5(cores).tolist(),
-            round5(cores * 0.4).tolist(),
+            round5(usage["core_usage_hours"] / hours).tolist(),
+            np.round(usage["ram_byte_hours"] / hours, 1).tolist(),
+            np.round(usage["ram_usage_byte_hours"] / hours, 1).tolist(),
             cost["cpu"],
             cost["gpu"],
             cost["ram"],
@@ -271,7 +285,14 @@ class CostModel:
                 return _summary_rows(common)
         extra = (
             round5(core_hours).tolist(),
-            np.where(core_hours != 0, 0.4, 0.0).tolist(),
+            round5(
+                np.divide(
+                    usage["core_usage_hours"],
+                    core_hours,
+                    out=np.zeros_like(core_hours),
+                    where=core_hours != 0,
+                )
+            ).tolist(),
             round5(gpu_hours / hours).tolist(),
             round5(gpu_hours).tolist(),
             cost["shared"],
@@ -364,14 +385,30 @@ class CostModel:
 # as fast as a 25-key dict literal, and row-major (a year x 2,000 projects is ~425k rows, ~0.5 GB of dicts).
 def _summary_rows(common: tuple[list, ...]) -> list[dict]:
     rows = []
-    for name, start, end, minutes, request, usage, cpu, gpu, ram, pv, net, lb, total in zip(
-        *common, strict=True
-    ):
+    for (
+        name,
+        start,
+        end,
+        minutes,
+        request,
+        usage,
+        ram_request,
+        ram_usage,
+        cpu,
+        gpu,
+        ram,
+        pv,
+        net,
+        lb,
+        total,
+    ) in zip(*common, strict=True):
         row = SUMMARY_TEMPLATE.copy()
         row["name"] = name
         row["window"] = {"start": start, "end": end, "minutes": minutes}
         row["cpuCoreRequestAverage"] = request
         row["cpuCoreUsageAverage"] = usage
+        row["ramByteRequestAverage"] = ram_request
+        row["ramByteUsageAverage"] = ram_usage
         row["cpuCost"] = cpu
         row["gpuCost"] = gpu
         row["ramCost"] = ram
@@ -385,7 +422,23 @@ def _summary_rows(common: tuple[list, ...]) -> list[dict]:
 
 def _allocation_rows(common: tuple[list, ...], extra: tuple[list, ...]) -> list[dict]:
     rows = []
-    for (name, start, end, minutes, cores, usage, cpu, gpu, ram, pv, net, lb, total), (
+    for (
+        name,
+        start,
+        end,
+        minutes,
+        cores,
+        usage,
+        ram_request,
+        ram_usage,
+        cpu,
+        gpu,
+        ram,
+        pv,
+        net,
+        lb,
+        total,
+    ), (
         core_hours,
         efficiency,
         gpu_count,
@@ -401,6 +454,8 @@ def _allocation_rows(common: tuple[list, ...], extra: tuple[list, ...]) -> list[
         row["cpuCoreHours"] = core_hours
         row["cpuCost"] = cpu
         row["cpuEfficincy"] = efficiency
+        row["ramByteRequestAverage"] = ram_request
+        row["ramByteUsageAverage"] = ram_usage
         row["gpuCount"] = gpu_count
         row["gpuHours"] = gpu_hours
         row["gpuCost"] = gpu

@@ -239,6 +239,8 @@ class World:
             np.array([cost_split(t) for t in TIERS]),
             np.array([float(t.cores) for t in TIERS]),
             np.array([float(t.gpus) for t in TIERS]),
+            np.array([float(t.memory_gib) for t in TIERS]),
+            self.seed,
         )
         self._prices = prices
         self._cost = CostModel(
