@@ -21,6 +21,10 @@
 -- col total_cost_usd: Domino's total cost of the row in US dollars (parts plus shared)
 -- col cpu_core_hours: CPU core hours requested
 -- col gpu_hours: GPU hours requested
+-- col cpu_core_request_average: average CPU cores requested over the window (Kubecost's cpuCoreRequestAverage)
+-- col cpu_core_usage_average: average CPU cores used over the window (cpuCoreUsageAverage)
+-- col ram_byte_request_average: average RAM bytes requested over the window (ramByteRequestAverage)
+-- col ram_byte_usage_average: average RAM bytes used over the window (ramByteUsageAverage)
 select
     cast(timezone('UTC', window_start) as date) as day,
     name as allocation_key,
@@ -44,5 +48,9 @@ select
     ) as adjustment_usd,
     cast(coalesce(total_cost, 0) as decimal(18, 6)) as total_cost_usd,
     coalesce(cpu_core_hours, 0) as cpu_core_hours,
-    coalesce(gpu_hours, 0) as gpu_hours
+    coalesce(gpu_hours, 0) as gpu_hours,
+    try_cast(_raw ->> '$.cpuCoreRequestAverage' as double) as cpu_core_request_average,
+    try_cast(_raw ->> '$.cpuCoreUsageAverage' as double) as cpu_core_usage_average,
+    try_cast(_raw ->> '$.ramByteRequestAverage' as double) as ram_byte_request_average,
+    try_cast(_raw ->> '$.ramByteUsageAverage' as double) as ram_byte_usage_average
 from raw.cost_allocation

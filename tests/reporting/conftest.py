@@ -18,7 +18,26 @@ from pipeline.runner import QUIET_LOGS, RANGE_END_TAG, RANGE_START_TAG, run_pipe
 from pipeline.simulator.http.config import SimulatorConfig
 from pipeline.simulator.server import RunningSimulator, start_in_background
 
-RAW_GROUPS = ("cost", "projects", "users", "organizations", "hardware_tiers")
+RAW_GROUPS = (
+    "cost",
+    "projects",
+    "users",
+    "organizations",
+    "hardware_tiers",
+    # the job, audit and inventory reports (tests/reporting/test_source_reports.py)
+    "jobs",
+    "runs",
+    "audit",
+    "environments",
+    "apps",
+    "model_serving",
+    "data_sources",
+    "datasets",
+    "registered_models",
+    "ai_gateway",
+    "service_accounts",
+    "deployment_targets",
+)
 """The API areas the reports read; the model assets create the other raw tables empty."""
 
 
