@@ -24,6 +24,7 @@ from pipeline.defs.reporting import MODEL_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
 from pipeline.extract.progress import set_listener
 from pipeline.readcopy import publish_read_copy
+from pipeline.reporting.headlines import headlines
 from pipeline.warehouse import Warehouse
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -42,6 +43,8 @@ class RunSummary:
     table_rows: dict[str, int] = field(default_factory=dict)
     model_rows: dict[str, int] = field(default_factory=dict)
     """Rows of each reporting/focus table built from `sql/`."""
+    headlines: list[str] = field(default_factory=list)
+    """A few figures from the reports (top spenders, untagged and idle share, forecast vs budget)."""
     rejects: int = 0
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -61,6 +64,8 @@ class RunSummary:
             lines.append(f"Built {len(self.model_rows)} report tables from sql/:")
             width = max(len(t) for t in self.model_rows)
             lines += [f"  {table:<{width}} {rows:>10,}" for table, rows in sorted(self.model_rows.items())]
+        if self.headlines:
+            lines += ["", *self.headlines]
         return "\n".join(lines)
 
 
@@ -180,6 +185,8 @@ def _summarise(duckdb_path: str, seconds: float, error: str | None) -> RunSummar
     if models.height:
         counts = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in models["t"])
         summary.model_rows = dict(warehouse.query(counts).iter_rows())
+        with warehouse.connect(read_only=True) as con:
+            summary.headlines = headlines(con)
     rejects = warehouse.query(
         "SELECT count(*) AS n FROM information_schema.tables "
         "WHERE table_schema = 'raw' AND table_name = '_rejects'"

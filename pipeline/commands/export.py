@@ -48,3 +48,32 @@ def focus(
     typer.echo(f"Wrote {result.rows:,} FOCUS rows ({result.billed_cost_usd:.2f} USD billed) to {result.path}")
     if result.rows == 0:
         typer.echo(f"Note: no cost rows between {first} and {last}.", err=True)
+
+
+@export_app.command("chargeback")
+def chargeback(
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    out: Annotated[Path, typer.Option(help="Folder to write the statements to (created if missing).")],
+) -> None:
+    """One CSV statement per cost centre (billing tag) plus a summary, from reporting.chargeback_monthly."""
+    from pipeline.defs.resources import DEFAULT_DUCKDB_PATH
+    from pipeline.reporting.chargeback import ChargebackExportError, export_chargeback, parse_month
+    from pipeline.warehouse import Warehouse
+
+    try:
+        first = parse_month(month)
+    except ChargebackExportError as error:
+        raise typer.BadParameter(str(error)) from error
+    path = Path(os.environ.get("DOMINO_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+    if not path.exists():
+        typer.echo(f"No DuckDB file at {path}: run the pipeline first (or set DOMINO_DUCKDB_PATH).", err=True)
+        raise typer.Exit(1)
+    try:
+        result = export_chargeback(Warehouse(path), first, out)
+    except ChargebackExportError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
+    typer.echo(
+        f"Wrote {len(result.files)} cost-centre statements and {result.summary.name} to {out} "
+        f"({month}: {result.total_usd} USD in total)"
+    )

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import duckdb
 
 from pipeline.reporting.models import Model, ModelError
+from pipeline.reporting.settings import model_variables
 
 ALL_TIME_START = date(1, 1, 1)
 ALL_TIME_END = date(9999, 12, 31)
@@ -90,6 +91,12 @@ def set_window(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     con.execute("SET VARIABLE partition_end = ?::DATE", [window.end])
 
 
+def set_variables(con: duckdb.DuckDBPyConnection, variables: dict[str, object] | None = None) -> None:
+    """The settings models read with getvariable() (chargeback rule, alert thresholds), from DOMINO_*."""
+    for name, value in (model_variables() if variables is None else variables).items():
+        con.execute(f"SET VARIABLE {name} = ?", [value])
+
+
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -142,12 +149,19 @@ def _count(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     return int(con.execute(f"SELECT count(*) FROM {model.relation}").fetchone()[0])  # type: ignore[index]
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: Model, window: Window | None = None) -> BuildResult:
+def build_model(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    window: Window | None = None,
+    variables: dict[str, object] | None = None,
+) -> BuildResult:
     """Build `model` on `con` (a read-write connection): the whole model, or for a partitioned table the
-    days of `window` (widened by `rebuild_window`). Everything happens in one transaction."""
+    days of `window` (widened by `rebuild_window`). Everything happens in one transaction.
+    `variables` default to the `DOMINO_*` settings (`pipeline.reporting.settings`)."""
     began = time.perf_counter()
     target = ALL_TIME if window is None or not model.partition else rebuild_window(model, window)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
+    set_variables(con, variables)
     set_window(con, target)
     columns = output_columns(con, model)
     con.execute("BEGIN TRANSACTION")
@@ -197,7 +211,11 @@ def _replace_window(con: duckdb.DuckDBPyConnection, model: Model) -> int:
 
 
 def build_models(
-    con: duckdb.DuckDBPyConnection, models: Iterable[Model], window: Window | None = None
+    con: duckdb.DuckDBPyConnection,
+    models: Iterable[Model],
+    window: Window | None = None,
+    variables: dict[str, object] | None = None,
 ) -> list[BuildResult]:
     """Build `models` in the given (topological) order with one window."""
-    return [build_model(con, model, window) for model in models]
+    settings = model_variables() if variables is None else variables
+    return [build_model(con, model, window, settings) for model in models]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.reporting.build import Window, quote, set_window
+from pipeline.reporting.build import Window, quote, set_variables, set_window
 from pipeline.reporting.models import SQL_ROOT, Model, ModelError, read_tables, split_header
 
 KEY_CHECK = "key_unique_not_null"
@@ -121,6 +121,7 @@ def _plain(value: object) -> object:
 
 def evaluate(con: duckdb.DuckDBPyConnection, check: Check, window: Window) -> CheckOutcome:
     """Run the check's query over `window` (checks may restrict themselves to it)."""
+    set_variables(con)
     set_window(con, window)
     try:
         cursor = con.execute(f"SELECT * FROM ({check.sql}) AS offending")

@@ -23,6 +23,8 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
+from pipeline.reporting.settings import VARIABLES
+
 SQL_ROOT = Path(__file__).resolve().parents[2] / "sql"
 """The project's `sql/` folder (next to `pipeline/`)."""
 
@@ -199,6 +201,11 @@ def _validate(model: Model) -> None:
             raise ModelError(f"{path}: key/partition column {column!r} has no '-- col' line")
     if model.grain not in ("day", "month"):
         raise ModelError(f"{path}: grain must be 'day' or 'month'")
+    unknown = _variables(sqlglot.parse_one(model.sql, read="duckdb")) - set(VARIABLES)
+    if unknown:
+        raise ModelError(
+            f"{path}: unknown getvariable() names {sorted(unknown)}; known: {', '.join(VARIABLES)}"
+        )
     if model.partition:
         if model.materialization == "view":
             raise ModelError(f"{path}: views are not partitioned (they are rebuilt instantly)")

@@ -133,6 +133,11 @@ def test_header_becomes_comment_key_partition_and_columns_and_inputs_are_parsed(
             "views are not partitioned",
         ),
         ("elsewhere.bad", "-- A row.\n-- col x: x\nselect 1 as x", "folder must be"),
+        (
+            "reporting.bad",
+            "-- A row.\n-- col x: x\nselect getvariable('chargeback') as x",
+            "unknown getvariable",
+        ),
         ("reporting.Bad", "-- A row.\n-- col x: x\nselect 1 as x", "lower snake case"),
     ],
 )
@@ -314,3 +319,31 @@ def test_readme_table_list_is_generated_from_the_comments() -> None:
     assert block == render_markdown(scratch_docs()), (
         "README out of date: run domino-etl tables --readme README.md"
     )
+
+
+def test_settings_become_variables_and_bad_values_are_refused() -> None:
+    from pipeline.reporting.settings import SettingError, model_variables
+
+    assert model_variables({}) == {
+        "chargeback_rule": "proportional",
+        "budget_alert_thresholds": [0.5, 0.75, 0.9, 1.0],
+        "rightsizing_target": 0.7,
+    }
+    chosen = {
+        "DOMINO_CHARGEBACK_RULE": "Even",
+        "DOMINO_BUDGET_ALERT_THRESHOLDS": "1.0, 0.8,1.2",
+        "DOMINO_RIGHTSIZING_TARGET": "0.8",
+    }
+    assert model_variables(chosen) == {
+        "chargeback_rule": "even",
+        "budget_alert_thresholds": [0.8, 1.0, 1.2],
+        "rightsizing_target": 0.8,
+    }
+    with pytest.raises(SettingError, match="DOMINO_RIGHTSIZING_TARGET"):
+        model_variables({"DOMINO_RIGHTSIZING_TARGET": "70%"})
+    with pytest.raises(SettingError, match="DOMINO_CHARGEBACK_RULE must be one of proportional, even"):
+        model_variables({"DOMINO_CHARGEBACK_RULE": "by-headcount"})
+    with pytest.raises(SettingError, match="DOMINO_BUDGET_ALERT_THRESHOLDS"):
+        model_variables({"DOMINO_BUDGET_ALERT_THRESHOLDS": "75%"})
+    with pytest.raises(SettingError, match="above 0"):
+        model_variables({"DOMINO_BUDGET_ALERT_THRESHOLDS": "0"})
