@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from pipeline.commands.billing import billing_app
 from pipeline.commands.export import export_app
 from pipeline.commands.tables import tables
 
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(export_app, name="export")
+app.add_typer(billing_app, name="billing")
 
 app.command()(tables)
 

@@ -34,7 +34,15 @@ def test_code_location_has_an_asset_per_table_and_the_schedules() -> None:
 
 
 def test_every_cli_command_has_help() -> None:
-    for command in ([], ["simulator"], ["run"], ["demo"]):
+    for command in (
+        [],
+        ["simulator"],
+        ["run"],
+        ["demo"],
+        ["billing"],
+        ["billing", "plan"],
+        ["billing", "apply"],
+    ):
         result = subprocess.run([str(CLI), *command, "--help"], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "Usage" in result.stdout

@@ -55,8 +55,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool = True) -> bool:
-    """True for transient failures; a non-idempotent request is only retried if it never left the client."""
+    """True for transient failures. A non-idempotent request is only retried when it surely did nothing:
+    it never left the client, or Domino turned it away with 429 before acting on it."""
     if isinstance(exc, _BEFORE_SEND_ERRORS):
+        return True
+    if isinstance(exc, TransientResponseError) and exc.status == 429:
         return True
     return idempotent and isinstance(exc, _AFTER_SEND_ERRORS)
 

@@ -125,6 +125,20 @@ def test_post_is_not_retried_once_sent_but_put_is(fake: FakeDomino, client: Domi
     assert len(fake.requests_to("/api/cost/v1/billingtagSettings")) == 2
 
 
+def test_a_write_turned_away_with_429_is_retried_even_when_not_idempotent(
+    fake: FakeDomino, client: DominoClient
+):
+    fake.script("/api/cost/v1/billingtags", [Reply(429, {"errors": ["slow down"]}, {"Retry-After": "0"})])
+    fake.route("/api/cost/v1/billingtags", lambda seen: Reply(body={"billingTags": [{"tag": "CC-1"}]}))
+    body = client.request("PUT", "/api/cost/v1/billingtags", json={"billingTags": ["CC-1"]}, idempotent=False)
+    assert body == {"billingTags": [{"tag": "CC-1"}]}
+    assert len(fake.requests_to("/api/cost/v1/billingtags")) == 2
+    fake.script("/api/cost/v1/billingtags", [Reply(502, {"errors": ["gateway"]})])
+    with pytest.raises(DominoApiError, match="HTTP 502"):
+        client.request("PUT", "/api/cost/v1/billingtags", json={"billingTags": ["CC-1"]}, idempotent=False)
+    assert len(fake.requests_to("/api/cost/v1/billingtags")) == 3
+
+
 def test_post_is_retried_when_the_connection_never_opened():
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

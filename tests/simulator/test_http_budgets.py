@@ -180,10 +180,15 @@ def test_write_fault_hook_fails_the_nth_write(start_simulator) -> None:
         assert failed.status_code == 503
         assert {d["budgetLabel"]: d["limit"] for d in api.get(f"{BUDGETS}/defaults").json()}["Project"] == 11
         assert api.put(f"{BUDGETS}/defaults/Project", json={"limit": 33}).status_code == 200
-        httpx.post(control, json={"count": 1, "afterApply": True})
+        httpx.post(control, json={"count": 1, "mode": "apply_then_drop"})
         with pytest.raises(httpx.RemoteProtocolError):
             api.put(f"{BUDGETS}/defaults/Project", json={"limit": 44})
         assert {d["budgetLabel"]: d["limit"] for d in api.get(f"{BUDGETS}/defaults").json()}["Project"] == 44
         assert httpx.get(control).json()["injected"] == 1
+        httpx.post(control, json={"count": 1, "mode": "ignore"})
+        ignored = api.put(f"{BUDGETS}/defaults/Project", json={"limit": 55})
+        assert ignored.status_code == 200 and ignored.json() == {}
+        assert {d["budgetLabel"]: d["limit"] for d in api.get(f"{BUDGETS}/defaults").json()}["Project"] == 44
         assert httpx.delete(control).json()["count"] == 0
         assert httpx.post(control, content=b"{nope").status_code == 400
+        assert httpx.post(control, json={"mode": "sometimes"}).status_code == 400

@@ -66,7 +66,7 @@ def _sim_routes(world: Any, config: SimulatorConfig, write_faults: WriteFaults) 
         return JsonResponse(route_table())
 
     async def faults(request: Request) -> Response:
-        """GET: the write-fault state; POST `{"skip", "count", "status", "afterApply"}` arms it;
+        """GET: the write-fault state; POST `{"skip", "count", "status", "mode"}` arms it;
         DELETE clears it."""
         if request.method == "POST":
             try:
@@ -75,12 +75,12 @@ def _sim_routes(world: Any, config: SimulatorConfig, write_faults: WriteFaults) 
                     int(body.get("skip", 0)),
                     int(body.get("count", 1)),
                     int(body.get("status", 503)),
-                    bool(body.get("afterApply", False)),
+                    str(body.get("mode", "fail")),
                 )
             except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
                 return JsonResponse({"errors": [f"bad write-fault request: {exc}"]}, status_code=400)
         elif request.method == "DELETE":
-            write_faults.arm(0, 0, 503, False)
+            write_faults.arm(0, 0, 503, "fail")
         return JsonResponse(write_faults.state())
 
     return [

@@ -4,7 +4,8 @@ A pure ASGI middleware, because two faults need control below HTTP: a dropped co
 non-None value, which makes uvicorn close the socket without a response) and a truncated body (full
 Content-Length, half the bytes, then close). Data faults rewrite the JSON but never drop a record.
 /__sim/* is never faulted. `WriteFaults` is the targeted hook for write tests: armed through
-`POST /__sim/faults/writes`, it fails chosen writes (the Nth from now) before or after they take effect.
+`POST /__sim/faults/writes`, it spoils chosen writes (the Nth from now): failed before they take effect,
+applied with the answer lost, or answered 200 without taking effect.
 """
 
 from __future__ import annotations
@@ -111,22 +112,27 @@ def corrupt(body: Any, kind: str) -> Any:
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+WRITE_FAULT_MODES = ("fail", "apply_then_drop", "ignore")
+
+
 @dataclass
 class WriteFaults:
-    """Fails `count` writes after letting `skip` through: with `after_apply`, the write takes effect and
-    the connection is then dropped (the client cannot know it succeeded); otherwise it answers `status`
-    without touching the world."""
+    """Spoils `count` writes after letting `skip` through. `mode`: `fail` answers `status` without touching
+    the world; `apply_then_drop` lets the write take effect, then drops the connection (the client cannot
+    know it succeeded); `ignore` answers 200 `{}` without taking effect (a server that lies)."""
 
     skip: int = 0
     count: int = 0
     status: int = 503
-    after_apply: bool = False
+    mode: str = "fail"
     injected: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def arm(self, skip: int, count: int, status: int, after_apply: bool) -> None:
+    def arm(self, skip: int, count: int, status: int, mode: str) -> None:
+        if mode not in WRITE_FAULT_MODES:
+            raise ValueError(f"mode must be one of {list(WRITE_FAULT_MODES)}, got {mode!r}")
         with self._lock:
-            self.skip, self.count, self.status, self.after_apply = skip, count, status, after_apply
+            self.skip, self.count, self.status, self.mode = skip, count, status, mode
             self.injected = 0
 
     def take(self, method: str) -> bool:
@@ -148,7 +154,7 @@ class WriteFaults:
             "skip": self.skip,
             "count": self.count,
             "status": self.status,
-            "afterApply": self.after_apply,
+            "mode": self.mode,
             "injected": self.injected,
         }
 
@@ -207,9 +213,11 @@ class FaultInjector:
         return await self._send(send, status, body, headers, content_type=False)
 
     async def _fail_write(self, scope: dict, receive: Any, send: Any, counter: int) -> Any:
-        if self.write_faults.after_apply:
+        if self.write_faults.mode == "apply_then_drop":
             await self._capture(scope, receive)
             return DROPPED
+        if self.write_faults.mode == "ignore":
+            return await self._send(send, 200, b"{}", [])
         status = self.write_faults.status
         return await self._send(send, status, _error_body("Simulated write failure", counter), [])
 
