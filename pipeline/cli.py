@@ -45,6 +45,9 @@ def simulator(
         ),
     ] = "",
     slow_seconds: Annotated[float, typer.Option(help="How long a 'slow' fault stalls a response.")] = 3.0,
+    cost_window_offset_hours: Annotated[
+        int, typer.Option(help="Serve cost windows at a non-UTC Kubecost's local midnight (e.g. -2).")
+    ] = 0,
     admin_key: Annotated[str | None, typer.Option(help="API key with SysAdmin rights.")] = None,
     user_key: Annotated[str | None, typer.Option(help="API key of an ordinary user.")] = None,
 ) -> None:
@@ -67,6 +70,7 @@ def simulator(
             fault_rate=fault_rate,
             latency_ms=latency_ms,
             slow_seconds=slow_seconds,
+            cost_window_offset_hours=cost_window_offset_hours,
             **({"faults": tuple(f.strip() for f in faults.split(",") if f.strip())} if faults else {}),
             **({"admin_key": admin_key} if admin_key else {}),
             **({"user_key": user_key} if user_key else {}),

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from pipeline.simulator.http.auth import authenticate, require_admin
 from pipeline.simulator.http.config import SimulatorConfig
+from pipeline.simulator.http.control import control_routes
 from pipeline.simulator.http.envelopes import Envelopes, JsonResponse
 from pipeline.simulator.http.errors import ApiError
 from pipeline.simulator.http.faults import FaultInjector, WriteFaults
@@ -89,6 +90,7 @@ def _sim_routes(world: Any, config: SimulatorConfig, write_faults: WriteFaults) 
         Route("/__sim/config", sim_config, methods=["GET"]),
         Route("/__sim/routes", routes, methods=["GET"]),
         Route("/__sim/faults/writes", faults, methods=["GET", "POST", "DELETE"]),
+        *control_routes(),
     ]
 
 

@@ -44,6 +44,9 @@ class SimulatorConfig:
     latency_ms: int = 0
     slow_seconds: float = 3.0
     retry_after_seconds: int = 1
+    cost_window_offset_hours: int = 0
+    """Kubecost running in a non-UTC zone: cost windows start at its local midnight, e.g. -2 serves the
+    2026-10-01 day as `2026-09-30T22:00:00Z`..`2026-10-01T22:00:00Z`."""
 
     def __post_init__(self) -> None:
         if not self.admin_key:

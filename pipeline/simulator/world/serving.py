@@ -107,6 +107,22 @@ def build_apps(g: Gen, refs: ProjectRefs, history: History, spans: Spans) -> tup
     return apps, versions, instances
 
 
+THUMBNAIL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf000000030101008d2a67b00000000049454e44ae426082"
+)
+"""A 1×1 PNG: the bytes of an app thumbnail (the API serves the image itself, not JSON)."""
+
+
+def app_thumbnails(apps: dict) -> dict[str, list[dict]]:
+    """Every third app has a thumbnail (the others answer 404, as apps without one do)."""
+    return {
+        app_id: [{"bytes": THUMBNAIL_PNG, "contentType": "image/png"}]
+        for k, app_id in enumerate(apps)
+        if k % 3 == 0
+    }
+
+
 def build_model_apis(
     g: Gen, refs: ProjectRefs, model_tier: int, history: History, spans: Spans
 ) -> tuple[dict, dict]:

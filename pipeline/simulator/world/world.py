@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import copy
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from pipeline.simulator.world.cost import DAY_S, LabelSource, TierPrices, split_
 from pipeline.simulator.world.cost_model import CostModel
 from pipeline.simulator.world.executions import (
     COMMANDS,
+    RUNNING,
     STATUS_NAMES,
     TITLES,
     WORKLOAD_TYPES,
@@ -32,6 +34,7 @@ from pipeline.simulator.world.executions import (
 )
 from pipeline.simulator.world.gen import Gen, iso
 from pipeline.simulator.world.history import EntityTables, History
+from pipeline.simulator.world.late_data import LateData, adjustment
 from pipeline.simulator.world.people import (
     build_organizations,
     build_service_accounts,
@@ -61,6 +64,7 @@ from pipeline.simulator.world.scale import scale_spec
 from pipeline.simulator.world.serving import (
     ProjectRefs,
     Spans,
+    app_thumbnails,
     build_ai_gateway,
     build_apps,
     build_data_sources,
@@ -69,6 +73,15 @@ from pipeline.simulator.world.serving import (
 )
 
 DEFAULT_END = datetime(2026, 11, 1, tzinfo=UTC)
+DOMINO_LABELS = (
+    "workload-type",
+    "project-id",
+    "project-name",
+    "starting-user-username",
+    "organization-name",
+    "billing-tag",
+)
+"""The six Domino pod labels a cost client aggregates by; late adjustments are summed over these rows."""
 
 
 class World:
@@ -85,6 +98,7 @@ class World:
         self._start_s, self._end_s = start_s, end_s
         self._id_counter = 0
         self._clock_counter = 0
+        self.late = LateData()
         g = Gen(self.seed, spec, start_s, end_s)
         history = History()
         self._build_inventory(g, history)
@@ -161,6 +175,7 @@ class World:
             "resource_configurations": dt_configs,
             "service_account_tokens": tokens,
             "user_credentials": build_user_credentials(g, user_ids),
+            "app_thumbnails": app_thumbnails(apps),
         }
         # Casing chosen once: PascalCase, as python-domino's live integration tests assert ("Required").
         self.billing_tag_settings = {"mode": "Required", "notifications": True}
@@ -357,11 +372,20 @@ class World:
         return self.jobs.by_project[self.jobs.project_offsets[k] : self.jobs.project_offsets[k + 1]]
 
     def job_count(self, project_id: str) -> int:
-        return int(self._generated_range(project_id).size) + len(self._dynamic_by_project.get(project_id, []))
+        held = int(self._generated_range(project_id).size) + len(self._dynamic_by_project.get(project_id, []))
+        return held - sum(1 for p in self.late.deleted_jobs.values() if p == project_id)
 
     def jobs_page(self, project_id: str, offset: int, limit: int, newest_first: bool = True) -> list[dict]:
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must be non-negative")
+        if project_id in self.late.deleted_jobs.values():  # rare: page over the survivors
+            every = self._jobs_page(project_id, 0, 1 << 62, newest_first)
+            alive = [j for j in every if j["id"] not in self.late.deleted_jobs]
+            return alive[offset : offset + limit]
+        return self._jobs_page(project_id, offset, limit, newest_first)
+
+    def _jobs_page(self, project_id: str, offset: int, limit: int, newest_first: bool) -> list[dict]:
+        """A page of every job ever generated or started in the project, late changes applied."""
         generated = self._generated_range(project_id)
         dynamic = self._dynamic_by_project.get(project_id, [])
         n_gen, total = generated.size, generated.size + len(dynamic)
@@ -378,8 +402,17 @@ class World:
             ks = [(total - 1 - (offset + i)) if newest_first else offset + i for i in gen_positions]
             rendered = render_jobs(self.jobs, generated[np.array(ks)], self._render_ctx)
             for i, job in zip(gen_positions, rendered, strict=True):
-                out[i] = job
+                out[i] = self._finished(job)
         return out
+
+    def _finished(self, job: dict) -> dict:
+        """A generated job as it reads after `finish_jobs` (the generated columns never change)."""
+        completed = self.late.finished_jobs.get(job["id"])
+        if completed is not None:
+            job["status"].update({"executionStatus": "Succeeded", "isCompleted": True})
+            job["stageTimes"]["startTime"] = job["stageTimes"]["startTime"] or completed
+            job["stageTimes"]["completedTime"] = completed
+        return job
 
     def _generated_job_index(self, job_id: str) -> int | None:
         k = self._job_ids.index_of(job_id)
@@ -388,10 +421,45 @@ class World:
         return k if self._job_ids.render(np.array([k]), self.jobs.submit_s[[k]])[0] == job_id else None
 
     def job(self, job_id: str) -> dict | None:
+        if job_id in self.late.deleted_jobs:
+            return None
         if job_id in self._dynamic_jobs:
             return self._dynamic_jobs[job_id]
         k = self._generated_job_index(job_id)
-        return None if k is None else render_jobs(self.jobs, np.array([k]), self._render_ctx)[0]
+        if k is None:
+            return None
+        return self._finished(render_jobs(self.jobs, np.array([k]), self._render_ctx)[0])
+
+    def unfinished_job_ids(self) -> list[str]:
+        """Jobs still queued or running, oldest first (generated history, then jobs started at run time)."""
+        idx = np.nonzero(self.jobs.status >= RUNNING)[0]
+        generated = self._job_ids.render(idx, self.jobs.submit_s[idx]) if idx.size else []
+        dynamic = [j for j, job in self._dynamic_jobs.items() if not job["status"]["isCompleted"]]
+        return [
+            j
+            for j in [*generated, *dynamic]
+            if j not in self.late.finished_jobs and j not in self.late.deleted_jobs
+        ]
+
+    def finish_jobs(self, job_ids: list[str] | None = None) -> list[str]:
+        """Unfinished jobs end as Succeeded at the world clock (all of them by default); returns their ids."""
+        chosen = self.unfinished_job_ids() if job_ids is None else job_ids
+        for job_id in chosen:
+            if job_id in self._dynamic_jobs:
+                self.stop_job(job_id, self._dynamic_jobs[job_id]["startedById"])
+                self._dynamic_jobs[job_id]["status"]["executionStatus"] = "Succeeded"
+            elif self.job(job_id) is None:
+                raise KeyError(f"unknown job {job_id}")
+            else:
+                self.late.finished_jobs[job_id] = iso(self.clock_ms() / 1000)
+        return list(chosen)
+
+    def delete_job(self, job_id: str) -> None:
+        """The job vanishes from every list and answers 404 (as a job of a deleted project does)."""
+        job = self.job(job_id)
+        if job is None:
+            raise KeyError(f"unknown job {job_id}")
+        self.late.deleted_jobs[job_id] = job["projects"][0]["projectId"]
 
     def _job_entities(self, idx: np.ndarray) -> tuple[list[str], list[str], list[str]]:
         """(id, title, command) of generated jobs, as audit targets name them."""
@@ -669,10 +737,27 @@ class World:
     def cost_allocation(
         self, start: datetime, end: datetime, aggregate: list[str], accumulate: bool, summary: bool = False
     ) -> list[dict]:
-        return self._cost.allocation(start, end, aggregate, accumulate, summary)
+        rows = self._cost.allocation(start, end, aggregate, accumulate, summary)
+        return self.late.adjust(self.late.retained(rows))
 
     def cost_assets(self, start: datetime, end: datetime, accumulate: bool) -> list[dict]:
-        return self._cost.assets(start, end, accumulate)
+        return self.late.retained(self._cost.assets(start, end, accumulate))
+
+    def keep_cost_and_audit_from(self, day: date) -> None:
+        """Retention: cost rows and audit events before `day` are gone from every answer."""
+        self.late.keep_from(day)
+
+    def add_cost_adjustment(self, day: date, factor: float) -> float:
+        """Late settlement of `day`: every allocation row gets `cpuCostAdjustment = cpuCost × factor` (added
+        to its `totalCost`); returns the day's total adjustment."""
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        key = start.strftime("%Y-%m-%d")
+        self.late.adjustment_factors.pop(key, None)
+        rows = self._cost.allocation(start, start + timedelta(days=1), list(DOMINO_LABELS), False)
+        total = round(sum(adjustment(r["cpuCost"], factor) for r in rows if r["name"] != "__idle__"), 6)
+        self.late.adjustment_factors[key] = factor
+        self.late.adjustment_totals[key] = total
+        return total
 
     def executions_table(self) -> dict[str, np.ndarray]:
         """Every execution incl. runtime ones: workload_type, project, user, tier, start_s, end_s (billed)."""
@@ -709,7 +794,15 @@ class World:
             "within_project_id": within_project_id,
             "within_project_name": within_project_name,
         }
+        retention = self.late.retention_ms
+        if retention is not None:
+            start_ms = retention if start_ms is None else max(start_ms, retention)
+            end_ms = end_ms if end_ms is None else max(end_ms, start_ms)
         return self._audit.query(start_ms, end_ms, filters, sort or [("timestamp", True)], offset, limit)
+
+    def repeat_event(self, event: dict) -> dict:
+        """Record an exact copy of `event` (a double click: same actor, action, target and millisecond)."""
+        return self._audit.append(copy.deepcopy(event))
 
     def record_event(
         self,
@@ -778,10 +871,12 @@ class World:
             compute = t["cpu"] + t["gpu"] + t["ram"]
             idle = t["idle_cpu"] + t["idle_gpu"] + t["idle_ram"]
             other = t["pv"] + t["network"] + t["load_balancer"] + t["shared"]
+            adjusted = self.late.adjustment_totals.get(day_name[d], 0.0)
             cost_per_day[day_name[d]] = {
                 "compute": round(compute, 6),
                 "idle": round(idle, 6),
-                "total": round(compute + idle + other, 6),
+                "adjustment": adjusted,
+                "total": round(compute + idle + other + adjusted, 6),
             }
             execution_cost[day_name[d]] = round(compute, 6)
         ts = self._audit.cols.ts

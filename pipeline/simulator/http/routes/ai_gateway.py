@@ -25,6 +25,7 @@ from pipeline.simulator.http.routes._crud import (
     list_handler,
 )
 from pipeline.simulator.http.routing import Area, Ctx
+from pipeline.simulator.http.time_params import iso_bound
 
 area = Area("ai_gateway")
 
@@ -141,5 +142,12 @@ async def update_permissions(ctx: Ctx) -> Response:
 @area.route("GET", "/api/aigateway/v1/audit", admin=True)
 async def gateway_audit(ctx: Ctx) -> Response:
     name = ctx.query.get("endpointName")
-    rows = [e for e in ctx.world.ai_gateway_audit if not name or e["endpointName"] == name]
+    start, end = iso_bound(ctx.query, "startTime"), iso_bound(ctx.query, "endTime")
+    rows = [
+        e
+        for e in ctx.world.ai_gateway_audit
+        if (not name or e["endpointName"] == name)
+        and (start is None or e["timestamp"] >= start)
+        and (end is None or e["timestamp"] < end)
+    ]
     return ctx.env.array(rows)

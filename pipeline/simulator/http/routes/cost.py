@@ -5,6 +5,8 @@ Bodies are `{"data": [...]}` without paging; 400/404 use the cost service's `{"e
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from starlette.responses import Response
 
 from pipeline.simulator.http.errors import ApiError, bad_request
@@ -36,6 +38,22 @@ def aggregate_keys(ctx: Ctx) -> list[str]:
     return [part.strip().removeprefix(LABEL_PREFIX) for part in (raw or "").split(",") if part.strip()]
 
 
+def _local_windows(ctx: Ctx, rows: list[dict]) -> list[dict]:
+    """Windows as a Kubecost in a non-UTC zone reports them: shifted to its local midnight."""
+    hours = ctx.config.cost_window_offset_hours
+    if not hours:
+        return rows
+    shift = timedelta(hours=hours)
+    for row in rows:
+        window = dict(row.get("window") or {})  # asset rows of one step share their window dict
+        for bound in ("start", "end"):
+            if isinstance(window.get(bound), str):
+                moment = datetime.fromisoformat(window[bound].replace("Z", "+00:00")) + shift
+                window[bound] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        row["window"] = window
+    return rows
+
+
 def _query_cost(ctx: Ctx, summary: bool) -> Response:
     start, end = cost_window(ctx.query, ctx.world.end)
     accumulate = bool_param(ctx.query, "accumulate", False)
@@ -43,7 +61,7 @@ def _query_cost(ctx: Ctx, summary: bool) -> Response:
         rows = ctx.world.cost_allocation(start, end, aggregate_keys(ctx), accumulate, summary=summary)
     except ValueError as exc:
         raise bad_request(str(exc), style="error") from None
-    return ctx.env.unpaged("data", rows)
+    return ctx.env.unpaged("data", _local_windows(ctx, rows))
 
 
 @area.route("GET", "/api/cost/v1/allocation")
@@ -63,7 +81,7 @@ async def assets(ctx: Ctx) -> Response:
         rows = ctx.world.cost_assets(start, end, bool_param(ctx.query, "accumulate", False))
     except ValueError as exc:
         raise bad_request(str(exc), style="error") from None
-    return ctx.env.unpaged("data", rows)
+    return ctx.env.unpaged("data", _local_windows(ctx, rows))
 
 
 def _tag_of(ctx: Ctx) -> dict:
