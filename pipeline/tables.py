@@ -8,7 +8,7 @@ warehouse (`pipeline.warehouse`) can both depend on it without depending on each
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ColumnType = Literal["str", "int", "float", "bool", "timestamp", "timestamp_ms", "json"]
 """Source-side type of a column.
@@ -32,6 +32,8 @@ class Column:
     enum: tuple[str, ...] = ()
     """Known values in their canonical casing: a value matching one ignoring case lands in that casing
     (Domino's enum casing differs between versions); an unknown value lands as sent."""
+    default: Any = None
+    """Value landed when the record has none (e.g. `is_gone = false` for a job Domino still returns)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class TableSpec:
     """Columns filled from the fan-out parent rather than the record (e.g. `project_id` of a job)."""
     checks: tuple[str, ...] = ()
     """Named row checks beyond the unique key (`pipeline.defs.checks.CHECKS`, e.g. `cost_parts_add_up`)."""
+    partitioned: bool = False
+    """Loaded by daily partitions: rows carry `_partition_date`, the day whose request returned them."""
+    time_column: str | None = None
+    """The record's own time column (event time, window start, submission time): event logs are clipped to
+    the requested window by it, and rows held from before `_partition_date` existed are dated by it."""
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ from pipeline.transform.derived import DERIVED_KEY, REJECT_KEY
 from pipeline.transform.registry import REGISTRY, Transform, explode, get_transform, runs_before_raw
 from pipeline.transform.shape import (
     EXTRACTED_AT_COLUMN,
+    PARTITION_COLUMN,
+    PARTITION_DATE_KEY,
     RAW_COLUMN,
     RUN_ID_COLUMN,
     Reject,
@@ -20,6 +22,8 @@ from pipeline.transform.shape import (
 __all__ = [
     "DERIVED_KEY",
     "EXTRACTED_AT_COLUMN",
+    "PARTITION_COLUMN",
+    "PARTITION_DATE_KEY",
     "POLARS_TYPES",
     "RAW_COLUMN",
     "REGISTRY",

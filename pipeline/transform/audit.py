@@ -16,16 +16,33 @@ def event_key(record: dict[str, Any]) -> str:
     return hashlib.sha1(canonical).hexdigest()
 
 
+OCCURRENCES_KEY = "audit_occurrences"
+"""Context key of the window's `{(timestamp, hash): times seen}` counter, shared by its pages."""
+
+
+def occurrence_key(digest: str, occurrence: int) -> str:
+    """The first occurrence keeps the bare hash; identical repeats (a double click) get `-1`, `-2`, ..."""
+    return digest if occurrence == 0 else f"{digest}-{occurrence}"
+
+
 def audit_events(records: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
     """Add `event_key`, `project_id`/`project_name` (when `in` is a project) and `target_count`.
 
-    The key hashes the canonical JSON `shape_batch` already made for `_raw` when the context has it.
+    The key hashes the canonical JSON `shape_batch` already made for `_raw` when the context has it, plus
+    the occurrence number of identical events within the window (counted across its pages when the
+    context carries a counter), so two identical events stay two rows and a rerun gives the same keys.
     """
     canonical = context.get("raw_json")
+    seen: dict[tuple[Any, str], int] = context.get(OCCURRENCES_KEY)
+    if seen is None:
+        seen = {}
     for index, record in enumerate(records):
-        key = hashlib.sha1(canonical[index]).hexdigest() if canonical else event_key(record)
+        digest = hashlib.sha1(canonical[index]).hexdigest() if canonical else event_key(record)
+        marker = (record.get("timestamp"), digest)
+        occurrence = seen.get(marker, 0)
+        seen[marker] = occurrence + 1
         values = derived(record)
-        values["event_key"] = key
+        values["event_key"] = occurrence_key(digest, occurrence)
         within = record.get("in")
         is_project = isinstance(within, dict) and within.get("entityType") == "project"
         values["project_id"] = within.get("id") if is_project else None

@@ -18,6 +18,11 @@ from pipeline.transform.registry import get_transform
 RAW_COLUMN = "_raw"
 EXTRACTED_AT_COLUMN = "_extracted_at"
 RUN_ID_COLUMN = "_run_id"
+PARTITION_COLUMN = "_partition_date"
+"""Daily-partitioned tables: the UTC day whose request returned the row. Reloads replace by it, so a row
+whose own time lies outside the requested day (a Kubecost in another time zone) is replaced, not doubled."""
+PARTITION_DATE_KEY = "partition_date"
+"""Context key holding the `date` of the partition a page was requested for."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,15 @@ class ShapedBatch:
     rejects: list[Reject] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     """The records as transformed (with `_derived`), so child tables reuse derived values such as keys."""
+    rejected: frozenset[int] = frozenset()
+    """Positions in `records` that became rejects."""
+
+    @property
+    def accepted(self) -> list[dict[str, Any]]:
+        """The transformed records that landed: only these may explode into child-table rows."""
+        if not self.rejected:
+            return self.records
+        return [r for i, r in enumerate(self.records) if i not in self.rejected]
 
 
 def frame_schema(spec: TableSpec) -> dict[str, pl.DataType]:
@@ -43,6 +57,8 @@ def frame_schema(spec: TableSpec) -> dict[str, pl.DataType]:
     schema[RAW_COLUMN] = pl.Utf8()
     schema[EXTRACTED_AT_COLUMN] = UTC_DATETIME
     schema[RUN_ID_COLUMN] = pl.Utf8()
+    if spec.partitioned:
+        schema[PARTITION_COLUMN] = pl.Date()
     for parent in spec.parent_columns:
         schema.setdefault(parent, pl.Utf8())
     return schema
@@ -101,6 +117,8 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
                     failures.setdefault(index, []).append(missing)
         if fill_floats and column.type == "float":
             series = series.fill_null(0.0)
+        if column.default is not None:
+            series = series.fill_null(column.default)
         columns.append(series)
 
     parent = context.get("parent") or {}
@@ -110,6 +128,9 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
         pl.lit(extracted_at).cast(UTC_DATETIME).alias(EXTRACTED_AT_COLUMN),
         pl.lit(context.get("run_id"), dtype=pl.Utf8).alias(RUN_ID_COLUMN),
     )
+    if spec.partitioned:
+        day = pl.lit(context.get(PARTITION_DATE_KEY), dtype=pl.Date)
+        frame = frame.with_columns(day.alias(PARTITION_COLUMN))
     for name in spec.parent_columns:
         value = parent.get(name)
         literal = pl.lit(None if value is None else str(value), dtype=pl.Utf8)
@@ -122,7 +143,9 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     rejected = sorted(failures)
     keep = pl.Series([True] * len(records)).scatter(rejected, False)
     rejects = [Reject(spec.name, "; ".join(failures[i]), raw[i]) for i in rejected]
-    return ShapedBatch(frame.filter(keep).select(list(frame_schema(spec))), rejects, records)
+    return ShapedBatch(
+        frame.filter(keep).select(list(frame_schema(spec))), rejects, records, frozenset(rejected)
+    )
 
 
 def shape_children(

@@ -6,7 +6,7 @@ Imports duckdb, polars and `pipeline.transform`; never httpx or dagster.
 from pipeline.warehouse.commit import LoadResult, TableLoad
 from pipeline.warehouse.ddl import DUCKDB_TYPES, SCHEMA
 from pipeline.warehouse.locking import LockTimeout
-from pipeline.warehouse.modes import LoadMode, ReplaceAll, ReplaceByParentKeys, ReplaceWindow, Upsert
+from pipeline.warehouse.modes import LoadMode, ReplaceAll, ReplaceWindow, Upsert
 from pipeline.warehouse.staging import Stage
 from pipeline.warehouse.warehouse import Warehouse
 
@@ -17,7 +17,6 @@ __all__ = [
     "LoadResult",
     "LockTimeout",
     "ReplaceAll",
-    "ReplaceByParentKeys",
     "ReplaceWindow",
     "Stage",
     "TableLoad",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from pipeline.transform import PARTITION_COLUMN
 from pipeline.warehouse.ddl import (
     ensure_history_table,
     ensure_log_tables,
@@ -18,7 +20,7 @@ from pipeline.warehouse.ddl import (
     quote,
     table_columns,
 )
-from pipeline.warehouse.modes import LoadMode, ReplaceAll, ReplaceByParentKeys, ReplaceWindow, Upsert
+from pipeline.warehouse.modes import LoadMode, ReplaceAll, ReplaceWindow
 from pipeline.warehouse.staging import Stage
 
 
@@ -36,6 +38,16 @@ class LoadResult:
     rows: int
     rejects: int
     mode: str
+    kept_rows: int = 0
+    """Held rows a guard kept although the answer lacked them (see `note`)."""
+    note: str = ""
+
+
+@dataclass
+class _Applied:
+    rows: int
+    kept_rows: int = 0
+    note: str = ""
 
 
 def _stage_view(con: duckdb.DuckDBPyConnection, view: str, stage: Stage) -> None:
@@ -89,43 +101,94 @@ def _insert(con: duckdb.DuckDBPyConnection, target: str, view: str, load: TableL
     return int(inserted[0]) if inserted else 0
 
 
-def _apply(con: duckdb.DuckDBPyConnection, load: TableLoad, views: dict[str, str]) -> int:
-    spec, mode = load.stage.spec, load.mode
-    target, view = qualified(spec.name), views[spec.name]
-    if isinstance(mode, ReplaceWindow):
-        con.execute(
-            f"DELETE FROM {target} WHERE {quote(mode.column)} >= ? AND {quote(mode.column)} < ?",
-            [mode.start, mode.end],
-        )
-        if spec.key and mode.moved_keys:
-            _delete_staged_keys(con, target, view, spec.key)
-    elif isinstance(mode, Upsert):
+def _window_clause(mode: ReplaceWindow) -> tuple[str, list[Any]]:
+    """Rows of the window's partition days (and scope), as a WHERE clause with its parameters."""
+    clause = f"{quote(PARTITION_COLUMN)} >= ? AND {quote(PARTITION_COLUMN)} < ?"
+    params: list[Any] = [mode.start, mode.end]
+    if mode.scope_column is not None and mode.scope_values is not None:
+        if not mode.scope_values:
+            return "false", []
+        clause += f" AND list_contains(?::VARCHAR[], {quote(mode.scope_column)})"
+        params.append(list(mode.scope_values))
+    return clause, params
+
+
+def _days(days: list[date]) -> str:
+    if len(days) <= 3:
+        return ", ".join(d.isoformat() for d in days)
+    return f"{days[0].isoformat()} .. {days[-1].isoformat()} ({len(days)} days)"
+
+
+def _kept_days(
+    con: duckdb.DuckDBPyConnection, target: str, view: str, mode: ReplaceWindow
+) -> tuple[list[date], int]:
+    """Days of the window that held rows and got none staged, and how many rows they hold."""
+    clause, params = _window_clause(mode)
+    held = con.execute(
+        f"SELECT {quote(PARTITION_COLUMN)}, count(*) FROM {target} WHERE {clause} GROUP BY 1", params
+    ).fetchall()
+    staged = {day for (day,) in con.execute(f"SELECT DISTINCT {quote(PARTITION_COLUMN)} FROM {quote(view)}")}
+    kept = sorted((day, n) for day, n in held if day not in staged)
+    return [day for day, _ in kept], sum(n for _, n in kept)
+
+
+def _apply_window(
+    con: duckdb.DuckDBPyConnection, load: TableLoad, view: str, kept_days: list[date] | None
+) -> tuple[_Applied, list[date]]:
+    spec, mode, target = load.stage.spec, load.mode, qualified(load.stage.spec.name)
+    assert isinstance(mode, ReplaceWindow)
+    clause, params = _window_clause(mode)
+    if mode.mark_missing:
+        for column in ("is_gone", "gone_at"):
+            if column not in spec.column_names:
+                raise ValueError(f"raw.{spec.name} has no {column} column to mark missing rows with")
         _delete_staged_keys(con, target, view, spec.key)
-    elif isinstance(mode, ReplaceByParentKeys):
-        parent_view = views[mode.parent] if mode.parent else view
-        parent_column = quote(mode.parent_column or mode.column)
-        orphans = ""
-        if mode.parent:  # the parent is already replaced: children of parents it dropped go too
-            orphans = (
-                f" OR {quote(mode.column)} NOT IN "
-                f"(SELECT {parent_column} FROM {qualified(mode.parent)} WHERE {parent_column} IS NOT NULL)"
-            )
-        con.execute(
-            f"DELETE FROM {target} WHERE {quote(mode.column)} IN "
-            f"(SELECT {parent_column} FROM {quote(parent_view)}){orphans}"
+        gone = con.execute(
+            f"UPDATE {target} SET is_gone = true, gone_at = ? "
+            f"WHERE {clause} AND coalesce(is_gone, false) = false",
+            [datetime.now(UTC), *params],
+        ).fetchone()
+        marked = int(gone[0]) if gone else 0
+        note = f"{marked} rows no longer returned: kept, flagged is_gone" if marked else ""
+        return _Applied(_insert(con, target, view, load), marked, note), []
+    kept_rows = 0
+    if kept_days is None:
+        kept_days, kept_rows = _kept_days(con, target, view, mode) if mode.keep_held else ([], 0)
+    elif kept_days:
+        kept_rows = con.execute(
+            f"SELECT count(*) FROM {target} WHERE {clause} "
+            f"AND list_contains(?::DATE[], {quote(PARTITION_COLUMN)})",
+            [*params, kept_days],
+        ).fetchone()[0]
+    keep = f" AND NOT list_contains(?::DATE[], {quote(PARTITION_COLUMN)})" if kept_days else ""
+    con.execute(f"DELETE FROM {target} WHERE {clause}{keep}", [*params, *([kept_days] if keep else [])])
+    if spec.key and mode.moved_keys:
+        _delete_staged_keys(con, target, view, spec.key)
+    note = f"kept {kept_rows} held rows of days that came back empty: {_days(kept_days)}" if kept_days else ""
+    return _Applied(_insert(con, target, view, load), kept_rows, note), kept_days
+
+
+def _apply_all(con: duckdb.DuckDBPyConnection, load: TableLoad, view: str) -> _Applied:
+    spec, mode, target = load.stage.spec, load.mode, qualified(load.stage.spec.name)
+    assert isinstance(mode, ReplaceAll)
+    held = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    staged = con.execute(f"SELECT count(*) FROM {quote(view)}").fetchone()[0]
+    lost = held - staged
+    shrinks = held > 0 and (staged == 0 or (lost / held > mode.max_shrink and lost >= mode.min_lost_rows))
+    if mode.keep_held and shrinks:
+        note = (
+            f"answer had {staged} rows where {held} are held (the guard keeps a reload that is empty or "
+            f"shrinks by more than {mode.max_shrink:.0%}): kept the held rows"
         )
-    elif isinstance(mode, ReplaceAll):
-        con.execute(f"DELETE FROM {target}")
+        return _Applied(0, held, note)
+    con.execute(f"DELETE FROM {target}")
     rows = _insert(con, target, view, load)
-    if isinstance(mode, ReplaceAll):
-        snapshot = mode.snapshot_date or datetime.now(UTC).date()
-        history = qualified(history_table(spec))
-        names = ", ".join(quote(n) for n, _, _ in table_columns(spec))
-        con.execute(f"DELETE FROM {history} WHERE snapshot_date = ?", [snapshot])
-        con.execute(
-            f"INSERT INTO {history} (snapshot_date, {names}) SELECT ?, {names} FROM {target}", [snapshot]
-        )
-    return rows
+    snapshot = mode.snapshot_date or datetime.now(UTC).date()
+    history = qualified(history_table(spec))
+    names = ", ".join(quote(n) for n, _, _ in table_columns(spec))
+    con.execute(f"DELETE FROM {history} WHERE snapshot_date = ?", [snapshot])
+    con.execute(f"INSERT INTO {history} (snapshot_date, {names}) SELECT ?, {names} FROM {target}", [snapshot])
+    return _Applied(rows)
 
 
 DAY_RANGE = "____-__-__..____-__-__"
@@ -165,24 +228,18 @@ def _replace_rejects(
         con.unregister("_rejects_batch")
 
 
-def _check_order(loads: list[TableLoad]) -> None:
-    """Each stage is committed once, and a child's parent is applied before the child."""
-    seen: set[str] = set()
+def _check_stages(loads: list[TableLoad]) -> None:
+    """Each stage is committed once."""
     for load in loads:
         if load.stage.discarded:
             raise ValueError(f"stage of raw.{load.stage.spec.name} was already committed or discarded")
-        parent = getattr(load.mode, "parent", None)
-        if parent is not None and parent not in seen:
-            name = load.stage.spec.name
-            raise ValueError(f"raw.{name}: parent {parent!r} must be staged earlier in the same commit")
-        seen.add(load.stage.spec.name)
 
 
 def commit_loads(
     con: duckdb.DuckDBPyConnection, loads: list[TableLoad], partition_key: str | None
 ) -> list[LoadResult]:
     """Apply every load, its rejects and its load-log row inside one transaction (all or nothing)."""
-    _check_order(loads)
+    _check_stages(loads)
     for load in loads:
         load.stage.flush()
     con.execute("BEGIN TRANSACTION")
@@ -197,24 +254,44 @@ def commit_loads(
             _stage_view(con, views[load.stage.spec.name], load.stage)
         results = []
         now = datetime.now(UTC)
+        kept_days: list[date] | None = None  # the first window's decision, shared by its child tables
         for load in loads:
-            rows = _apply(con, load, views)
+            view, target = views[load.stage.spec.name], qualified(load.stage.spec.name)
+            if isinstance(load.mode, ReplaceWindow):
+                applied, decided = _apply_window(con, load, view, kept_days)
+                kept_days = decided if kept_days is None else kept_days
+            elif isinstance(load.mode, ReplaceAll):
+                applied = _apply_all(con, load, view)
+            else:
+                _delete_staged_keys(con, target, view, load.stage.spec.key)
+                applied = _Applied(_insert(con, target, view, load))
             _replace_rejects(con, load.stage, partition_key, now)
             con.execute(
-                'INSERT INTO raw._loads ("table", partition_key, run_id, mode, rows, rejects, started_at, '
-                "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO raw._loads ("table", partition_key, run_id, mode, rows, rejects, kept_rows, '
+                "note, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     load.stage.spec.name,
                     partition_key,
                     load.stage.run_id,
                     load.mode.name,
-                    rows,
+                    applied.rows,
                     len(load.stage.rejects),
+                    applied.kept_rows,
+                    applied.note or None,
                     load.stage.started_at,
                     now,
                 ],
             )
-            results.append(LoadResult(load.stage.spec.name, rows, len(load.stage.rejects), load.mode.name))
+            results.append(
+                LoadResult(
+                    load.stage.spec.name,
+                    applied.rows,
+                    len(load.stage.rejects),
+                    load.mode.name,
+                    applied.kept_rows,
+                    applied.note,
+                )
+            )
         for view in views.values():
             con.execute(f"DROP VIEW IF EXISTS {quote(view)}")
         con.execute("COMMIT")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.tables import Column, TableSpec
+from pipeline.transform import PARTITION_COLUMN
 
 SCHEMA = "raw"
 
@@ -45,10 +46,19 @@ def _source(column: Column) -> str:
     return f"Domino field {paths}"
 
 
+PARTITION_STANDARD_COLUMN = (
+    PARTITION_COLUMN,
+    "DATE",
+    "UTC day whose request returned the row; a reload of that day replaces exactly these rows.",
+)
+
+
 def table_columns(spec: TableSpec) -> list[tuple[str, str, str]]:
     """(name, DuckDB type, comment) of every column of `raw.<spec.name>`, in table order."""
     columns = [(c.name, DUCKDB_TYPES[c.type], c.comment or _source(c)) for c in spec.columns]
     columns.extend(STANDARD_COLUMNS)
+    if spec.partitioned:
+        columns.append(PARTITION_STANDARD_COLUMN)
     names = {c[0] for c in columns}
     columns.extend(
         (p, "VARCHAR", "Key of the fan-out parent record.") for p in spec.parent_columns if p not in names
@@ -70,8 +80,8 @@ def ensure_columns(
     table: str,
     columns: list[tuple[str, str, str]],
     table_comment: str,
-) -> None:
-    """Create `raw.<table>` or add the columns it lacks; comments follow the spec."""
+) -> list[str]:
+    """Create `raw.<table>` or add the columns it lacks (returned by name); comments follow the spec."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     present = existing_columns(con, table)
     if not present:
@@ -87,10 +97,16 @@ def ensure_columns(
     for name, _, comment in added:
         if comment:
             con.execute(f"COMMENT ON COLUMN {qualified(table)}.{quote(name)} IS {literal(comment)}")
+    return [] if not present else [name for name, _, _ in added]
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    ensure_columns(con, spec.name, table_columns(spec), spec.comment)
+    """Create or grow `raw.<spec.name>`; rows held before `_partition_date` existed get the UTC day of
+    their own time column, so the next reload of that day replaces them instead of doubling them."""
+    added = ensure_columns(con, spec.name, table_columns(spec), spec.comment)
+    if PARTITION_COLUMN in added and spec.time_column:
+        day = f"CAST({quote(spec.time_column)} AS DATE)"
+        con.execute(f"UPDATE {qualified(spec.name)} SET {quote(PARTITION_COLUMN)} = {day}")
 
 
 def history_table(spec: TableSpec) -> str:
@@ -120,9 +136,11 @@ LOG_TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("table", "VARCHAR", "Raw table loaded."),
             ("partition_key", "VARCHAR", "Partition loaded (NULL when unpartitioned)."),
             ("run_id", "VARCHAR", "Run that loaded it."),
-            ("mode", "VARCHAR", "Write mode (replace_window, replace_all, upsert, replace_by_parent_keys)."),
+            ("mode", "VARCHAR", "Write mode (replace_window, replace_all, upsert, mark_gone)."),
             ("rows", "BIGINT", "Rows inserted."),
             ("rejects", "BIGINT", "Records rejected."),
+            ("kept_rows", "BIGINT", "Held rows a reload guard kept although Domino's answer lacked them."),
+            ("note", "VARCHAR", "Why rows were kept (days that came back empty, a shrinking inventory)."),
             ("started_at", "TIMESTAMPTZ", "When staging began."),
             ("finished_at", "TIMESTAMPTZ", "When the load committed."),
         ],

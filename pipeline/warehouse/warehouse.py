@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +13,8 @@ import duckdb
 import polars as pl
 
 from pipeline.tables import TableSpec
-from pipeline.transform import Reject
 from pipeline.warehouse.commit import LoadResult, TableLoad, commit_loads
-from pipeline.warehouse.ddl import ensure_log_tables, ensure_table
+from pipeline.warehouse.ddl import ensure_log_tables, qualified, quote
 from pipeline.warehouse.locking import file_lock, retry_on_lock
 from pipeline.warehouse.staging import Stage, new_stage_directory, remove_stale_stages
 
@@ -67,11 +66,6 @@ class Warehouse:
         with file_lock(self.lock_path, exclusive=True, timeout_s=self.lock_timeout_s), self.connect() as con:
             yield con
 
-    def ensure_table(self, spec: TableSpec) -> None:
-        with self.writing() as con:
-            ensure_table(con, spec)
-            ensure_log_tables(con)
-
     def stage(self, spec: TableSpec, run_id: str, flush_rows: int = 50_000) -> Stage:
         return Stage(spec, run_id, new_stage_directory(self.staging_root, spec.name, run_id), flush_rows)
 
@@ -86,26 +80,27 @@ class Warehouse:
             load.stage.discard()
         return results
 
-    def record_rejects(
-        self, table: str, partition_key: str | None, run_id: str, rejects: Iterable[Reject]
-    ) -> None:
-        """Replace the rejects of (table, partition_key) outside a table load (e.g. a page that failed)."""
-        rows = [(table, r.reason, r.payload_json) for r in rejects]
+    def mark_gone(self, spec: TableSpec, key_values: Sequence[str], run_id: str) -> int:
+        """Flag rows Domino answers 404 for as `is_gone` (kept, never deleted); returns how many changed."""
+        if not key_values:
+            return 0
+        (key,) = spec.key
         now = datetime.now(UTC)
         with self.writing() as con:
             con.execute("BEGIN TRANSACTION")
             ensure_log_tables(con)
+            changed = con.execute(
+                f"UPDATE {qualified(spec.name)} SET is_gone = true, gone_at = ? "
+                f"WHERE list_contains(?::VARCHAR[], {quote(key)}) AND coalesce(is_gone, false) = false",
+                [now, list(key_values)],
+            ).fetchone()[0]
             con.execute(
-                'DELETE FROM raw._rejects WHERE "table" = ? AND partition_key IS NOT DISTINCT FROM ?',
-                [table, partition_key],
+                'INSERT INTO raw._loads ("table", run_id, mode, rows, rejects, kept_rows, note, started_at, '
+                "finished_at) VALUES (?, ?, 'mark_gone', 0, 0, ?, ?, ?, ?)",
+                [spec.name, run_id, changed, f"{changed} rows answered 404: kept, flagged is_gone", now, now],
             )
-            if rows:
-                con.executemany(
-                    'INSERT INTO raw._rejects ("table", reason, payload, partition_key, run_id, rejected_at) '
-                    "VALUES (?, ?, CAST(? AS JSON), ?, ?, ?)",
-                    [(*row, partition_key, run_id, now) for row in rows],
-                )
             con.execute("COMMIT")
+        return int(changed)
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
         """Run a read and return a polars frame; read-only and under the shared lock, so keep it short."""

@@ -9,7 +9,10 @@ from pipeline.simulator.server import RunningSimulator
 from tests.simulator.http_helpers import client_for
 
 Start = Callable[..., RunningSimulator]
-DAY = {"window": "2026-10-05T00:00:00Z,2026-10-06T00:00:00Z", "aggregate": "label:dominodatalab.com/project-id"}
+DAY = {
+    "window": "2026-10-05T00:00:00Z,2026-10-06T00:00:00Z",
+    "aggregate": "label:dominodatalab.com/project-id",
+}
 
 
 def _total(rows: list[dict]) -> float:
