@@ -91,6 +91,16 @@ def run(
     only: Annotated[
         list[str] | None, typer.Option(help="Restrict to these asset groups (API areas); repeatable.")
     ] = None,
+    lookback_days: Annotated[
+        int, typer.Option(min=0, help="Also re-pull this many days before --start (late cost adjustments).")
+    ] = 0,
+    force_empty: Annotated[
+        bool,
+        typer.Option(
+            "--force-empty",
+            help="Replace held rows even where Domino now returns nothing (past retention) or far fewer.",
+        ),
+    ] = False,
 ) -> None:
     """Materialize every asset for the daily partitions in [start, end) and the inventory, in-process."""
     from pipeline.runner import run_pipeline
@@ -101,7 +111,9 @@ def run(
         raise typer.BadParameter(f"dates must be YYYY-MM-DD: {error}") from error
     if last <= first:
         raise typer.BadParameter("--end must be after --start")
-    summary = run_pipeline(first, last, groups=only or None)
+    summary = run_pipeline(
+        first, last, groups=only or None, lookback_days=lookback_days, force_empty=force_empty
+    )
     typer.echo(summary.render())
     raise typer.Exit(0 if summary.ok else 1)
 

@@ -35,7 +35,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 @dataclass
 class RunSummary:
-    """What a run landed, table by table, and whether it succeeded."""
+    """What a run landed, table by table, what it kept, and every failure."""
 
     ok: bool
     duckdb_path: str
@@ -47,16 +47,21 @@ class RunSummary:
     """A few figures from the reports (top spenders, untagged and idle share, forecast vs budget)."""
     rejects: int = 0
     error: str | None = None
+    failures: list[str] = field(default_factory=list)
+    """One line per asset that failed (or was skipped because what it needs failed); `error` joins them."""
+    kept: list[str] = field(default_factory=list)
+    """One line per reload guard that kept held rows Domino's answer lacked."""
     notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         lines = [*self.notes]
+        lines += [f"KEPT {line}" for line in self.kept]
+        if self.kept:
+            lines.append("(held rows Domino no longer returned were kept; --force-empty replaces them)")
         if self.error:
-            lines.append(f"FAILED after {self.seconds:.1f}s: {self.error}")
-        else:
-            lines.append(
-                f"Loaded {len(self.table_rows)} tables into {self.duckdb_path} in {self.seconds:.1f}s:"
-            )
+            lines.append(f"FAILED after {self.seconds:.1f}s:")
+            lines += [f"  {line}" for line in self.error.splitlines()]
+        lines.append(f"Loaded {len(self.table_rows)} tables into {self.duckdb_path} in {self.seconds:.1f}s:")
         width = max((len(t) for t in self.table_rows), default=0)
         lines += [f"  raw.{table:<{width}} {rows:>10,}" for table, rows in sorted(self.table_rows.items())]
         lines.append(f"Rejected records (raw._rejects): {self.rejects}")
@@ -85,15 +90,66 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+@dataclass
+class _Outcome:
+    """What the Dagster runs of one pipeline run reported."""
+
+    failures: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    passed: int = 0
+    failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, result: dg.ExecuteInProcessResult) -> None:
+        for event in result.all_events:
+            if event.is_step_failure:
+                error = event.step_failure_data.error
+                self.failures.append(f"{event.step_key}: {_error_text(error)}")
+            elif event.is_step_skipped:
+                self.failures.append(f"{event.step_key}: skipped, an asset it needs failed")
+        for materialization in result.get_asset_materialization_events():
+            kept = materialization.materialization.metadata.get("kept")
+            if kept is not None:
+                self.kept += str(kept.value).splitlines()
+        for evaluation in result.get_asset_check_evaluations():
+            name = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+            if evaluation.passed:
+                self.passed += 1
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                self.warnings.append(name)
+            else:
+                self.failed_checks.append(name)
+
+
+def _error_text(error: object) -> str:
+    """The innermost message of a step failure (a Dagster Failure's description, or the raised error)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    message = str(getattr(error, "message", error)).strip()
+    return message.splitlines()[0] if message else "failed"
+
+
 def run_pipeline(
-    start: date, end: date, *, groups: Sequence[str] | None = None, console: Console | None = None
+    start: date,
+    end: date,
+    *,
+    groups: Sequence[str] | None = None,
+    console: Console | None = None,
+    lookback_days: int = 0,
+    force_empty: bool = False,
 ) -> RunSummary:
-    """Materialize the inventory, the daily partitions [start, end), then the SQL models, in this process."""
+    """Materialize the inventory, the daily partitions [start - lookback, end), then the SQL models, in
+    this process.
+
+    Every asset that can run does run: a failed inventory table never stops cost and audit; the summary
+    lists every failure and the run is not ok if any asset or blocking check failed.
+    """
     console = console or Console(stderr=True)
     duckdb_path = os.environ.get("DOMINO_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
     resources = {"domino": DominoResource(), "warehouse": WarehouseResource(path=duckdb_path)}
     assets = _selected(groups)
-    window = {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: (end - timedelta(days=1)).isoformat()}
+    first = start - timedelta(days=lookback_days)
+    window = {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: (end - timedelta(days=1)).isoformat()}
     extract = [a for a in assets if a not in MODEL_ASSETS]
     steps = [
         ([a for a in extract if not a.partitions_def], {}),
@@ -102,30 +158,41 @@ def run_pipeline(
     ]
     began = time.perf_counter()
     error: str | None = None
-    passed, failed = 0, []
+    outcome = _Outcome()
     with _progress_display(console):
         try:
             instance = _instance()
             for selection, tags in steps:
                 tags = tags if any(a.partitions_def for a in selection) else {}
                 if selection:
+                    config = {"force_empty": force_empty}
+                    ops = {a.op.name: {"config": config} for a in selection if a in EXTRACT_ASSETS}
+                    run_config = {**QUIET_LOGS, "ops": ops}
                     result = dg.materialize(
-                        selection, resources=resources, instance=instance, tags=tags, run_config=QUIET_LOGS
+                        selection,
+                        resources=resources,
+                        instance=instance,
+                        tags=tags,
+                        run_config=run_config,
+                        raise_on_error=False,
                     )
-                    evaluations = result.get_asset_check_evaluations()
-                    passed += sum(e.passed for e in evaluations)
-                    failed += [
-                        f"{e.check_name} on {e.asset_key.to_user_string()}"
-                        for e in evaluations
-                        if not e.passed
-                    ]
-        except Exception as exc:  # the CLI turns any failure into a clear message and exit code 1
+                    outcome.add(result)
+        except Exception as exc:  # the CLI turns any other failure into a clear message and exit code 1
             error = _describe(exc)
+    if outcome.failures:
+        error = "\n".join([*outcome.failures, *([error] if error else [])])
     summary = _summarise(duckdb_path, time.perf_counter() - began, error)
-    if passed or failed:
-        names = f": {', '.join(failed)}" if failed else ""
-        summary.notes.append(f"Asset checks: {passed} passed, {len(failed)} failed{names}")
-    summary.ok = summary.ok and not failed
+    summary.failures, summary.kept = outcome.failures, outcome.kept
+    if lookback_days:
+        summary.notes.append(f"Daily partitions {first} .. {end} (exclusive): {lookback_days}-day lookback")
+    if outcome.passed or outcome.failed_checks or outcome.warnings:
+        failed = f": {', '.join(outcome.failed_checks)}" if outcome.failed_checks else ""
+        warned = f": {', '.join(outcome.warnings)}" if outcome.warnings else ""
+        summary.notes.append(
+            f"Asset checks: {outcome.passed} passed, {len(outcome.failed_checks)} failed{failed}, "
+            f"{len(outcome.warnings)} warnings{warned}"
+        )
+    summary.ok = summary.ok and not outcome.failures and not outcome.failed_checks
     if summary.ok:  # readers get a fresh snapshot only of a run that fully succeeded
         summary.notes.append(publish_read_copy(Warehouse(duckdb_path)).describe())
     return summary

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Dagster's whole-step retries wait 30 s by default; tests that exhaust retries should not wait that long.
+os.environ.setdefault("DOMINO_RUN_RETRY_DELAY_SECONDS", "0.2")
+os.environ.setdefault("DOMINO_RUN_RETRIES", "1")
+
 from collections.abc import Callable, Iterator
 
 import httpx

@@ -33,7 +33,9 @@ def _passed(wh: Warehouse) -> dict[str, bool]:
 
 def test_cost_tables_declare_the_cost_check_and_it_passes_on_consistent_rows(tmp_path: Path) -> None:
     declared = {e.table.name for e in ENDPOINTS if "cost_parts_add_up" in e.table.checks}
-    assert declared == {"cost_allocation", "cost_allocation_summary"}
+    assert declared == {"cost_allocation"}
+    summary = {e.table.name for e in ENDPOINTS if "costs_not_negative" in e.table.checks}
+    assert summary == {"cost_allocation_summary"}
     assert {s.name for s in check_specs(COST, KEY)} == {"unique_key", "cost_parts_add_up"}
     assert _passed(_land(tmp_path, [cost_record(i) for i in range(50)])) == {
         "unique_key": True,
@@ -47,6 +49,23 @@ def test_cost_check_fails_when_parts_exceed_the_total(tmp_path: Path) -> None:
     failed = next(r for r in results if r.check_name == "cost_parts_add_up")
     assert not failed.passed
     assert failed.metadata["inconsistent_rows"].value == 1
+
+
+def test_cost_check_accounts_for_negative_adjustments(tmp_path: Path) -> None:
+    settled = {**cost_record(3), "cpuCost": 1.0, "cpuCostAdjustment": -0.2, "ramCost": 0.1, "totalCost": 0.9}
+    assert _passed(_land(tmp_path, [settled]))["cost_parts_add_up"]
+
+
+def test_negative_costs_fail_the_summary_check(tmp_path: Path) -> None:
+    summary = CATALOGUE["cost_allocation_summary"].table
+    wh = Warehouse(tmp_path / "w.duckdb")
+    stage = wh.stage(summary, "r1")
+    rows = [cost_record(1), {**cost_record(2), "gpuCost": -3.0}]
+    stage.add(shape_batch(rows, summary, {"run_id": "r1"}).frame)
+    wh.commit([TableLoad(stage, Upsert())])
+    results = {r.check_name: r for r in evaluate(wh, summary, dg.AssetKey(["raw", summary.name]))}
+    assert not results["costs_not_negative"].passed
+    assert results["costs_not_negative"].metadata["negative_rows"].value == 1
 
 
 def test_an_unknown_check_name_fails_loudly() -> None:

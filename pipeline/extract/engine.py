@@ -2,6 +2,11 @@
 
 Knows the client, the transforms and the warehouse; knows nothing of Dagster, so the CLI, the Dagster
 assets and the benchmark all run exactly the same code.
+
+Reload rules (issue "nothing lost, nothing doubled"): a daily partition's rows carry the day that requested
+them and a reload replaces exactly those; a day that held rows and comes back empty, or an inventory that
+comes back empty or shrinks sharply, is kept unless `force_empty`; jobs are replaced only for the projects
+actually read, and a job Domino stops returning is flagged `is_gone`, never deleted.
 """
 
 from __future__ import annotations
@@ -13,21 +18,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
+import polars as pl
 
 from pipeline.domino import DominoClient, Endpoint, Page
 from pipeline.domino.catalogue import CATALOGUE
 from pipeline.domino.envelopes import read_single
+from pipeline.domino.errors import DominoApiError
 from pipeline.domino.windows import DailyWindow, window_request
 from pipeline.extract.cursors import read_cursor, save_cursor
-from pipeline.extract.report import LoadReport, TooManyRejects
+from pipeline.extract.report import LoadReport
 from pipeline.tables import TableSpec
-from pipeline.transform import shape_batch, shape_children
+from pipeline.transform import PARTITION_DATE_KEY, ShapedBatch, shape_batch, shape_children
+from pipeline.transform.audit import OCCURRENCES_KEY
 from pipeline.transform.paths import column_values
 from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
 from pipeline.warehouse.staging import Stage
 
 Progress = Callable[[str, int], None]
 """Called with (table, rows landed so far) as pages arrive; the CLI draws it as a progress bar."""
+Records = list[dict[str, Any]]
 
 
 def days(start: date, end: date) -> Iterator[date]:
@@ -38,11 +47,17 @@ def days(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def _iso_or_none(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+def moment(value: Any) -> datetime | None:
+    """A record time sent as epoch milliseconds or ISO-8601 text; None when it is neither."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
 
 
 def _midnight(day: date) -> datetime:
@@ -51,12 +66,19 @@ def _midnight(day: date) -> datetime:
 
 @dataclass
 class Extraction:
-    """One run's extraction context: the client, the warehouse, the run id and the reject policy."""
+    """One run's extraction context: the client, the warehouse, the run id and the guards' settings."""
 
     client: DominoClient
     warehouse: Warehouse
     run_id: str
     reject_threshold: float = 0.05
+    reject_min_count: int = 10
+    """An asset fails on rejects only past both the share and this count: one odd record in a small
+    table is quarantined with a warning, never a failed run."""
+    force_empty: bool = False
+    """Apply answers that would drop held rows (empty days, a shrinking inventory) instead of keeping them."""
+    max_shrink: float = 0.5
+    """Share of an inventory's held rows a reload may drop before the guard keeps the held rows."""
     progress: Progress | None = None
     commit_rows: int = 100_000
     """Staged rows per commit chunk: bounds staging disk, transaction length and DuckDB memory."""
@@ -68,6 +90,7 @@ class Extraction:
     def run(self, endpoint: Endpoint, start: date | None = None, end: date | None = None) -> LoadReport:
         """Extract `endpoint`; daily-partitioned endpoints (and jobs) need the window [start, end)."""
         began, stats_before = time.perf_counter(), self._stats()
+        self.warehouse.cleanup_stale_stages()  # stages left by runs killed before their commit
         if endpoint.window == "newest_first":
             report = self._jobs(endpoint, *self._window(endpoint, start, end))
         elif endpoint.partitioned:
@@ -81,25 +104,28 @@ class Extraction:
         )
         report.requests, report.retries, report.bytes = requests, retries, nbytes
         report.seconds = time.perf_counter() - began
-        if report.reject_share > self.reject_threshold:
-            raise TooManyRejects(
+        if report.rejects > self.reject_min_count and report.reject_share > self.reject_threshold:
+            report.reject_failure = (
                 f"raw.{report.table}: {report.rejects} of {report.rows + report.rejects} records rejected "
-                f"({report.reject_share:.1%} > threshold {self.reject_threshold:.1%}); "
-                "see raw._rejects for the reasons and payloads"
+                f"({report.reject_share:.1%} > threshold {self.reject_threshold:.1%} and more than "
+                f"{self.reject_min_count}); see raw._rejects for the reasons and payloads"
             )
         return report
 
     # --- the three kinds of extraction -----------------------------------------------------------------
 
     def _inventory(self, endpoint: Endpoint) -> LoadReport:
-        """Unpartitioned: the whole table replaced atomically, plus today's snapshot in `<table>_history`."""
+        """Unpartitioned: the whole table replaced atomically, plus today's snapshot in `<table>_history`;
+        an answer that is empty or shrinks the table sharply is kept out (see `ReplaceAll`)."""
         spec = endpoint.table
         report = LoadReport(spec.name)
         stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
         for page in self._pages(endpoint):
             self._stage_page(page.records, spec, stage, report, {"parent": page.parent})
             report.pages += 1
-        self._commit(report, [TableLoad(stage, ReplaceAll(datetime.now(UTC).date()))], None)
+        today = datetime.now(UTC).date()
+        mode = ReplaceAll(today, keep_held=not self.force_empty, max_shrink=self.max_shrink)
+        self._commit(report, [TableLoad(stage, mode)], None)
         return report
 
     def _cursor(self, endpoint: Endpoint) -> LoadReport:
@@ -144,71 +170,68 @@ class Extraction:
     def _windowed(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
         """Cost and audit: one request (or paged call) per day, committed in chunks of whole days.
 
-        A chunk replaces exactly its days in one transaction, so a rerun or an overlapping backfill
-        converges; chunks close at `commit_rows` staged rows to bound the staging disk and the transaction.
+        Rows carry the day that requested them (`_partition_date`), and a chunk replaces exactly its days
+        in one transaction, so a rerun or an overlapping backfill converges; chunks close at `commit_rows`
+        staged rows to bound the staging disk and the transaction.
         """
-        report = LoadReport(endpoint.table.name)
-        column = _window_column(endpoint)
+        report = LoadReport(endpoint.table.name, window=(start, end))
         specs = (endpoint.table, *endpoint.child_tables)
         stages: list[Stage] = []
         chunk_start = start
         for day in days(start, end):
             if not stages:
-                stages, chunk_start = (
-                    [self.warehouse.stage(spec, self.run_id, self.flush_rows) for spec in specs],
-                    day,
-                )
+                stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
+                chunk_start = day
             window = DailyWindow.for_day(day)
             request = window_request(endpoint, window, self.client.settings)
+            context = {**request.context, PARTITION_DATE_KEY: day, OCCURRENCES_KEY: {}}
+            rows_before, rejects_before = report.rows, report.rejects
             for page in self.client.iter_pages(endpoint, params=request.params):
-                records = _inside_window(page.records, endpoint, window)
-                records = self._stage_page(records, endpoint.table, stages[0], report, request.context)
+                if page.offset == 0 and page.total is not None:
+                    report.server_totals[day.isoformat()] = page.total
+                records = _clipped(page.records, endpoint, window)
+                shaped = self._stage_page(records, endpoint.table, stages[0], report, context)
                 for child_spec, child_stage in zip(endpoint.child_tables, stages[1:], strict=True):
-                    shaped = shape_children(records, child_spec, self._context(request.context))
-                    child_stage.add(shaped.frame)
-                    child_stage.add_rejects(shaped.rejects)
+                    children = shape_children(shaped.accepted, child_spec, self._context(context))
+                    child_stage.add(children.frame)
+                    child_stage.add_rejects(children.rejects)
                 report.pages += 1
-            report.partitions.append(day.isoformat())
+            key = day.isoformat()
+            report.partitions.append(key)
+            report.rejected_by_day[key] = report.rejects - rejects_before
+            report.received_by_day[key] = report.rows - rows_before + report.rejected_by_day[key]
             next_day = day + timedelta(days=1)
             if next_day >= end or stages[0].row_count >= self.commit_rows:
-                self._commit_window(report, stages, column, chunk_start, next_day)
+                mode = ReplaceWindow(
+                    chunk_start,
+                    next_day,
+                    moved_keys=bool(endpoint.table.key) and not endpoint.clip_to_window,
+                    keep_held=not self.force_empty,
+                )
+                self._commit(report, [TableLoad(s, mode) for s in stages], _range_key(chunk_start, next_day))
                 stages = []
         return report
-
-    def _commit_window(
-        self,
-        report: LoadReport,
-        stages: list[Stage],
-        column: str,
-        start: date,
-        end: date,
-        moved_keys: bool = False,
-    ) -> None:
-        """Replace the days [start, end); `moved_keys` also drops staged keys found outside them."""
-        mode = ReplaceWindow(column, _midnight(start), _midnight(end), moved_keys=moved_keys)
-        partition = f"{start.isoformat()}..{end.isoformat()}"
-        self._commit(report, [TableLoad(stage, mode) for stage in stages], partition)
 
     def _jobs(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
         """Jobs have no time filter: page each project newest-first and stop below the window.
 
-        A daily run costs one short page per project plus the window's new jobs; jobs still unfinished in
-        earlier partitions are re-read one by one and upserted, so their final status lands too.
+        Only the projects actually read are replaced (an archived or vanished project keeps its jobs);
+        a job of a read project that is no longer listed is flagged `is_gone`. Jobs still unfinished in
+        earlier partitions are re-read by id, so their final status lands too.
         """
         spec = endpoint.table
-        report = LoadReport(spec.name)
+        report = LoadReport(spec.name, window=(start, end))
         lower, upper = _midnight(start), _midnight(end)
-        column = _window_column(endpoint)
-        submitted = next(c for c in spec.columns if c.name == column)
+        submitted = next(c for c in spec.columns if c.name == _window_column(endpoint))
 
-        def submissions(records: list[dict[str, Any]]) -> list[datetime | None]:
-            return [_iso_or_none(value) for value in column_values(records, submitted)]
+        def submissions(records: Records) -> list[datetime | None]:
+            return [moment(value) for value in column_values(records, submitted)]
 
-        def below_window(records: list[dict[str, Any]]) -> bool:
+        def below_window(records: Records) -> bool:
             times = [t for t in submissions(records) if t is not None]
             return bool(times) and min(times) < lower
 
-        def in_window(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        def in_window(records: Records) -> Records:
             # unparseable times are kept: shaping rejects them with a reason
             return [
                 r
@@ -217,37 +240,69 @@ class Extraction:
             ]
 
         stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
+        read: set[str] = set()
         parents = self._parent_rows(endpoint)
         for page in self.client.iter_children(endpoint, parents, stop_when=lambda _ctx: below_window):
-            records = in_window(page.records)
-            self._stage_page(records, spec, stage, report, {"parent": page.parent})
+            read.add(str(page.parent["project_id"]))
+            self._stage_page(in_window(page.records), spec, stage, report, {"parent": page.parent})
             report.pages += 1
-        self._commit_window(report, [stage], column, start, end, moved_keys=True)
+        mode = ReplaceWindow(
+            start,
+            end,
+            scope_column="project_id",
+            scope_values=tuple(sorted(read)),
+            moved_keys=True,
+            mark_missing=True,
+        )
+        self._commit(report, [TableLoad(stage, mode)], _range_key(start, end))
         report.partitions.extend(d.isoformat() for d in days(start, end))
-        self._refresh_unfinished_jobs(endpoint, lower, report)
+        if skipped := len(parents) - len(read):
+            report.kept.append(f"raw.{spec.name}: {skipped} projects not read (gone or 404): their jobs kept")
+        self._refresh_unfinished(endpoint, lower, report)
         return report
 
-    def _refresh_unfinished_jobs(self, endpoint: Endpoint, before: datetime, report: LoadReport) -> None:
-        """Re-read by id (the endpoint's `detail_path`) every earlier record not yet `done_column`."""
+    def _refresh_unfinished(self, endpoint: Endpoint, before: datetime, report: LoadReport) -> None:
+        """Re-read by id (the endpoint's `detail_path`), with the fan-out's bounded concurrency, every
+        earlier record not yet `done_column`; a 404 flags the record `is_gone` (kept), other errors follow
+        the client's retry policy and then fail the asset."""
         spec = endpoint.table
         if endpoint.detail_path is None or not self._table_exists(spec.name):
             return
-        parents = ", ".join(spec.parent_columns)
+        detail_path, key = endpoint.detail_path, spec.key[0]
+        parents = "".join(f", {p}" for p in spec.parent_columns)
         unfinished = self.warehouse.query(
-            f"SELECT id{', ' + parents if parents else ''} FROM raw.{spec.name} "
-            f"WHERE coalesce({endpoint.done_column}, false) = false AND {_window_column(endpoint)} < ?",
+            f"SELECT {key}{parents} FROM raw.{spec.name} "
+            f"WHERE coalesce({endpoint.done_column}, false) = false AND coalesce(is_gone, false) = false "
+            f"AND {_window_column(endpoint)} < ?",
             [before],
         )
         if unfinished.is_empty():
             return
-        stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
-        for record_id, *parent_values in unfinished.iter_rows():
-            payload = self.client.get_json(endpoint.detail_path.format(id=record_id))
-            record = read_single(payload, endpoint.name, (endpoint.detail_key,)).records
+
+        def fetch(row: tuple[Any, ...]) -> list[tuple[str, dict[str, Any], Any]]:
+            record_id, *parent_values = row
             parent = dict(zip(spec.parent_columns, parent_values, strict=True))
-            self._stage_page(record, spec, stage, report, {"parent": parent})
+            try:
+                return [(record_id, parent, self.client.get_json(detail_path.format(id=record_id)))]
+            except DominoApiError as error:
+                if error.status == 404:
+                    return [(record_id, parent, None)]
+                raise
+
+        stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
+        gone: list[str] = []
+        for record_id, parent, payload in self.client.map_parents(fetch, unfinished.iter_rows()):
             report.pages += 1
+            if payload is None:
+                gone.append(record_id)
+                continue
+            record = read_single(payload, endpoint.name, (endpoint.detail_key,)).records
+            self._stage_page(record, spec, stage, report, {"parent": parent})
         self._commit(report, [TableLoad(stage, Upsert())], "unfinished")
+        if gone:
+            marked = self.warehouse.mark_gone(spec, gone, self.run_id)
+            report.kept.append(f"raw.{spec.name}: {marked} unfinished records answered 404: kept, is_gone")
+            report.kept_rows += marked
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -286,16 +341,11 @@ class Extraction:
         return {"run_id": self.run_id, "extracted_at": datetime.now(UTC), **extra}
 
     def _stage_page(
-        self,
-        records: list[dict[str, Any]],
-        spec: TableSpec,
-        stage: Stage,
-        report: LoadReport,
-        extra: dict[str, Any],
-    ) -> list[dict[str, Any]]:
-        """Shape and stage one page; returns the records as transformed, for child tables."""
+        self, records: Records, spec: TableSpec, stage: Stage, report: LoadReport, extra: dict[str, Any]
+    ) -> ShapedBatch:
+        """Shape and stage one page; the batch's `accepted` records are the ones child tables may use."""
         if not records:
-            return records
+            return ShapedBatch(pl.DataFrame())
         shaped = shape_batch(records, spec, self._context(extra))
         stage.add(shaped.frame)
         stage.add_rejects(shaped.rejects)
@@ -303,12 +353,15 @@ class Extraction:
         report.rejects += len(shaped.rejects)
         if self.progress:
             self.progress(spec.name, report.rows)
-        return shaped.records
+        return shaped
 
     def _commit(self, report: LoadReport, loads: list[TableLoad], partition_key: str | None) -> None:
         for result in self.warehouse.commit(loads, partition_key=partition_key):
             if result.table != report.table:
                 report.child_rows[result.table] = report.child_rows.get(result.table, 0) + result.rows
+            if result.kept_rows:
+                report.kept_rows += result.kept_rows
+                report.kept.append(f"raw.{result.table}: {result.note}")
 
     def _window(self, endpoint: Endpoint, start: date | None, end: date | None) -> tuple[date, date]:
         if start is None or end is None or end <= start:
@@ -322,17 +375,23 @@ class Extraction:
         return stats.requests, stats.retries, stats.bytes
 
 
+def _range_key(start: date, end: date) -> str:
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
 def _window_column(endpoint: Endpoint) -> str:
     if endpoint.window_column is None:
         raise ValueError(f"{endpoint.name} has no window_column in the catalogue")
     return endpoint.window_column
 
 
-def _inside_window(
-    records: list[dict[str, Any]], endpoint: Endpoint, window: DailyWindow
-) -> list[dict[str, Any]]:
-    """Drop audit events outside [start, end): a server may treat the end bound as inclusive."""
-    if endpoint.window != "audit":
+def _clipped(records: Records, endpoint: Endpoint, window: DailyWindow) -> Records:
+    """Event logs: drop records whose own time lies outside [start, end) (a server may treat the end bound
+    as inclusive, or ignore the range); records whose time cannot be read are kept for shaping to reject."""
+    if not endpoint.clip_to_window or not records:
         return records
-    low, high = int(window.start.timestamp() * 1000), int(window.end.timestamp() * 1000)
-    return [r for r in records if not isinstance(r.get("timestamp"), int) or low <= r["timestamp"] < high]
+    column = next(c for c in endpoint.table.columns if c.name == endpoint.window_column)
+    times = [moment(v) for v in column_values(records, column)]
+    return [
+        r for r, t in zip(records, times, strict=True) if t is None or window.start <= t < window.end
+    ]

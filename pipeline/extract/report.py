@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-
-class TooManyRejects(RuntimeError):
-    """Raised after a load whose share of rejected records passed the configured threshold.
-
-    The good rows and the rejects are committed first, so nothing is lost; the run still fails loudly.
-    """
+from datetime import date
 
 
 @dataclass
@@ -26,6 +20,19 @@ class LoadReport:
     seconds: float = 0.0
     partitions: list[str] = field(default_factory=list)
     child_rows: dict[str, int] = field(default_factory=dict)
+    window: tuple[date, date] | None = None
+    """The partition days [start, end) this load replaced (daily-partitioned endpoints)."""
+    kept_rows: int = 0
+    """Held rows the reload guards kept although Domino's answer lacked them."""
+    kept: list[str] = field(default_factory=list)
+    """One line per guard that kept rows: which table, how many, why."""
+    server_totals: dict[str, int] = field(default_factory=dict)
+    """Day → the server's own count of records for that day's request (`total`/`estimatedMatches`)."""
+    received_by_day: dict[str, int] = field(default_factory=dict)
+    """Day → records received for it after clipping (accepted plus rejected)."""
+    rejected_by_day: dict[str, int] = field(default_factory=dict)
+    reject_failure: str | None = None
+    """Why the rejects exceed the threshold (share and count), or None: fails the reject_share check."""
 
     @property
     def reject_share(self) -> float:
@@ -46,6 +53,9 @@ class LoadReport:
         }
         if self.partitions:
             data["partition_range"] = f"{self.partitions[0]}..{self.partitions[-1]}"
+        if self.kept:
+            data["kept_rows"] = self.kept_rows
+            data["kept"] = "\n".join(self.kept)
         for table, rows in self.child_rows.items():
             data[f"rows_{table}"] = rows
         return data

@@ -129,8 +129,7 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
         pl.lit(context.get("run_id"), dtype=pl.Utf8).alias(RUN_ID_COLUMN),
     )
     if spec.partitioned:
-        day = pl.lit(context.get(PARTITION_DATE_KEY), dtype=pl.Date)
-        frame = frame.with_columns(day.alias(PARTITION_COLUMN))
+        frame = frame.with_columns(_partition_day(spec, context).alias(PARTITION_COLUMN))
     for name in spec.parent_columns:
         value = parent.get(name)
         literal = pl.lit(None if value is None else str(value), dtype=pl.Utf8)
@@ -146,6 +145,15 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     return ShapedBatch(
         frame.filter(keep).select(list(frame_schema(spec))), rejects, records, frozenset(rejected)
     )
+
+
+def _partition_day(spec: TableSpec, context: dict[str, Any]) -> pl.Expr:
+    """The requested day when the page was asked for one; else (jobs, read without a time filter) the UTC
+    day of each record's own time column."""
+    day = context.get(PARTITION_DATE_KEY)
+    if day is not None or spec.time_column is None:
+        return pl.lit(day, dtype=pl.Date)
+    return pl.col(spec.time_column).dt.date()
 
 
 def shape_children(

@@ -127,7 +127,8 @@ def _kept_days(
     held = con.execute(
         f"SELECT {quote(PARTITION_COLUMN)}, count(*) FROM {target} WHERE {clause} GROUP BY 1", params
     ).fetchall()
-    staged = {day for (day,) in con.execute(f"SELECT DISTINCT {quote(PARTITION_COLUMN)} FROM {quote(view)}")}
+    staged_days = con.execute(f"SELECT DISTINCT {quote(PARTITION_COLUMN)} FROM {quote(view)}").fetchall()
+    staged = {day for (day,) in staged_days}
     kept = sorted((day, n) for day, n in held if day not in staged)
     return [day for day, _ in kept], sum(n for _, n in kept)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,21 +12,16 @@ import orjson
 import pytest
 
 from pipeline.tables import Column, TableSpec
-from pipeline.transform import Reject, shape_batch, shape_children
-from pipeline.warehouse import (
-    ReplaceAll,
-    ReplaceByParentKeys,
-    ReplaceWindow,
-    TableLoad,
-    Upsert,
-    Warehouse,
-)
+from pipeline.transform import PARTITION_DATE_KEY, Reject, shape_batch, shape_children
+from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
 from tests.fixtures import AUDIT_SPEC, audit_record
 
 TARGETS_SPEC = TableSpec(
     name="audit_event_targets",
     key=("event_key", "target_index", "change_index"),
     transform="audit_event_targets",
+    partitioned=True,
+    time_column="event_time",
     columns=(
         Column("event_key", "event_key", required=True),
         Column("event_time", "event_time", "timestamp_ms"),
@@ -40,7 +36,7 @@ PROJECTS = TableSpec(
     columns=(Column("id", "id", required=True, comment="Project id."), Column("name", "name")),
 )
 BASE_MS = 1_723_593_600_000  # 2024-08-14T00:00:00Z
-DAY = (datetime(2024, 8, 14, tzinfo=UTC), datetime(2024, 8, 15, tzinfo=UTC))
+DAY = (date(2024, 8, 14), date(2024, 8, 15))
 
 
 def events(first: int, count: int, base_ms: int = BASE_MS) -> list[dict]:
@@ -53,19 +49,16 @@ def load_audit_day(
     run_id: str,
     rejects: list[Reject] = (),
     partition_key: str = "2024-08-14",
+    keep_held: bool = True,
 ) -> None:
-    context = {"run_id": run_id}
+    context = {"run_id": run_id, PARTITION_DATE_KEY: DAY[0]}
     parent, children = wh.stage(AUDIT_SPEC, run_id), wh.stage(TARGETS_SPEC, run_id)
-    parent.add(shape_batch(records, AUDIT_SPEC, context).frame)
+    shaped = shape_batch(records, AUDIT_SPEC, context)
+    parent.add(shaped.frame)
     parent.add_rejects(rejects)
-    children.add(shape_children(records, TARGETS_SPEC, context).frame)
-    wh.commit(
-        [
-            TableLoad(parent, ReplaceWindow("event_time", *DAY)),
-            TableLoad(children, ReplaceByParentKeys("event_key", parent="audit_events")),
-        ],
-        partition_key=partition_key,
-    )
+    children.add(shape_children(shaped.accepted, TARGETS_SPEC, context).frame)
+    mode = ReplaceWindow(*DAY, keep_held=keep_held)
+    wh.commit([TableLoad(parent, mode), TableLoad(children, mode)], partition_key=partition_key)
 
 
 def test_table_types_comments_and_raw_json(tmp_path: Path) -> None:
@@ -107,6 +100,8 @@ def test_moved_record_and_duplicate_staged_keys_keep_one_row(tmp_path: Path) -> 
     wh = Warehouse(tmp_path / "w.duckdb")
     jobs = TableSpec(
         name="jobs",
+        partitioned=True,
+        time_column="day",
         columns=(
             Column("id", "id", required=True),
             Column("day", "day", "timestamp"),
@@ -114,12 +109,12 @@ def test_moved_record_and_duplicate_staged_keys_keep_one_row(tmp_path: Path) -> 
         ),
     )
 
-    def load(records: list[dict], start: datetime, run: str) -> None:
+    def load(records: list[dict], start: date, run: str) -> None:
         stage = wh.stage(jobs, run, flush_rows=2)
-        for record in records:
+        for record in records:  # no requested day: each row is dated by its own time column
             stage.add(shape_batch([record], jobs, {"run_id": run}).frame)
-        window = ReplaceWindow("day", start, start + timedelta(days=1))
-        wh.commit([TableLoad(stage, window)], start.date().isoformat())
+        window = ReplaceWindow(start, start + timedelta(days=1), moved_keys=True)
+        wh.commit([TableLoad(stage, window)], start.isoformat())
 
     load([{"id": "j1", "day": "2024-08-14T05:00:00Z", "status": "Running"}], DAY[0], "r1")
     # j1 moved to the next day, and the page repeats it: last one wins
@@ -162,8 +157,6 @@ def test_rejects_are_replaced_per_partition(tmp_path: Path) -> None:
     assert rows == [("audit_events", bad[0].reason, "x", "run-2")]
     load_audit_day(wh, events(0, 5), "run-3")
     assert wh.query("SELECT count(*) FROM raw._rejects").item() == 0
-    wh.record_rejects("jobs", "2024-08-14", "run-4", bad)
-    assert wh.query("SELECT count(*) FROM raw._rejects WHERE \"table\" = 'jobs'").item() == 1
 
 
 def test_rejects_of_a_day_range_are_superseded_by_a_wider_range(tmp_path: Path) -> None:
@@ -196,7 +189,8 @@ def test_spec_growth_adds_columns_and_keeps_rows(tmp_path: Path) -> None:
 def _stage_then_die(db: str) -> None:
     wh = Warehouse(db)
     stage = wh.stage(AUDIT_SPEC, "doomed", flush_rows=10)
-    stage.add(shape_batch(events(100, 30), AUDIT_SPEC, {"run_id": "doomed"}).frame)
+    context = {"run_id": "doomed", PARTITION_DATE_KEY: DAY[0]}
+    stage.add(shape_batch(events(100, 30), AUDIT_SPEC, context).frame)
     os._exit(3)  # killed between stage and commit
 
 
@@ -217,9 +211,10 @@ def test_crash_between_stage_and_commit_changes_nothing(tmp_path: Path) -> None:
 
 def _commit_partition(db: str, first: int, base_ms: int, barrier) -> None:
     wh = Warehouse(db)
-    frame = shape_batch(events(first, 2000, base_ms), AUDIT_SPEC, {"run_id": f"run-{first}"}).frame
-    start = datetime.fromtimestamp(base_ms / 1000, UTC)
-    window = ReplaceWindow("event_time", start, start + timedelta(days=1))
+    start = datetime.fromtimestamp(base_ms / 1000, UTC).date()
+    context = {"run_id": f"run-{first}", PARTITION_DATE_KEY: start}
+    frame = shape_batch(events(first, 2000, base_ms), AUDIT_SPEC, context).frame
+    window = ReplaceWindow(start, start + timedelta(days=1))
     barrier.wait(30)
     for _ in range(3):
         stage = wh.stage(AUDIT_SPEC, f"run-{first}")
@@ -249,10 +244,11 @@ def test_commit_failure_rolls_back_every_table(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     load_audit_day(wh, events(0, 5), "run-1")
     parent = wh.stage(AUDIT_SPEC, "run-2")
-    parent.add(shape_batch(events(0, 3), AUDIT_SPEC, {"run_id": "run-2"}).frame)
-    broken = TableLoad(wh.stage(TARGETS_SPEC, "run-2"), ReplaceWindow("no_such_column", *DAY))
-    with pytest.raises(Exception, match="no_such_column"):
-        wh.commit([TableLoad(parent, ReplaceWindow("event_time", *DAY)), broken], "2024-08-14")
+    context = {"run_id": "run-2", PARTITION_DATE_KEY: DAY[0]}
+    parent.add(shape_batch(events(0, 3), AUDIT_SPEC, context).frame)
+    broken = TableLoad(wh.stage(TARGETS_SPEC, "run-2"), ReplaceWindow(*DAY, mark_missing=True))
+    with pytest.raises(Exception, match="is_gone"):
+        wh.commit([TableLoad(parent, ReplaceWindow(*DAY)), broken], "2024-08-14")
     assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 5
     assert parent.parts  # kept for a retry
     assert orjson.loads(wh.query("SELECT _raw FROM raw.audit_events LIMIT 1").item())["actor"]
@@ -288,3 +284,112 @@ def test_commit_waits_for_a_foreign_connection_to_close(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="lock"):
         impatient.query("SELECT 1")
     holder.join(30)
+
+
+# --- reload guards: never destroy what Domino no longer holds -------------------------------------------
+
+
+def _loads(wh: Warehouse) -> list[tuple]:
+    order = 'ORDER BY finished_at, "table"'
+    return wh.query(f'SELECT "table", rows, kept_rows, note FROM raw._loads {order}').rows()
+
+
+def test_a_day_that_comes_back_empty_is_kept_with_its_children(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    load_audit_day(wh, events(0, 20), "run-1")
+    load_audit_day(wh, [], "run-2")  # retention: Domino no longer has the day
+    assert wh.query("SELECT count(*), min(_run_id) FROM raw.audit_events").row(0) == (20, "run-1")
+    assert wh.query("SELECT count(*) FROM raw.audit_event_targets").item() == 20
+    last = _loads(wh)[-2:]
+    assert [row[:3] for row in last] == [("audit_event_targets", 0, 20), ("audit_events", 0, 20)]
+    assert "2024-08-14" in last[1][3] and "came back empty" in last[1][3]
+    load_audit_day(wh, [], "run-3", keep_held=False)  # --force-empty replaces anyway
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 0
+    assert wh.query("SELECT count(*) FROM raw.audit_event_targets").item() == 0
+
+
+def test_only_the_empty_days_of_a_window_are_kept(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    spec = TableSpec("daily", (Column("id", "id", required=True),), partitioned=True)
+
+    def load(day_ids: dict[date, list[str]], run: str) -> None:
+        stage = wh.stage(spec, run)
+        for day, ids in day_ids.items():
+            records = [{"id": i} for i in ids]
+            stage.add(shape_batch(records, spec, {"run_id": run, PARTITION_DATE_KEY: day}).frame)
+        wh.commit([TableLoad(stage, ReplaceWindow(date(2024, 8, 1), date(2024, 8, 4)))], "range")
+
+    first, second, third = date(2024, 8, 1), date(2024, 8, 2), date(2024, 8, 3)
+    load({first: ["a", "b"], second: ["c"], third: ["d"]}, "r1")
+    load({second: ["c2"], third: []}, "r2")  # the first day is gone at the source, the third emptied too
+    rows = wh.query("SELECT _partition_date, id FROM raw.daily ORDER BY 1, 2").rows()
+    assert rows == [(first, "a"), (first, "b"), (second, "c2"), (third, "d")]
+    assert _loads(wh)[-1][2] == 3
+
+
+def test_an_empty_or_shrinking_inventory_is_kept(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+
+    def snapshot(names: list[str], **guard: object) -> None:
+        stage = wh.stage(PROJECTS, "r")
+        stage.add(shape_batch([{"id": n, "name": n} for n in names], PROJECTS, {"run_id": "r"}).frame)
+        wh.commit([TableLoad(stage, ReplaceAll(date(2024, 8, 14), **guard))])
+
+    every = [f"p{i}" for i in range(20)]
+    snapshot(every)
+    snapshot([])  # a credential that sees nothing, or a 404 for every parent
+    assert wh.query("SELECT count(*) FROM raw.projects").item() == 20
+    snapshot(every[:5])  # lost 75% of the rows: more than the allowed share
+    assert wh.query("SELECT count(*) FROM raw.projects").item() == 20
+    assert "shrinks by more than 50%" in _loads(wh)[-1][3]
+    snapshot(every[:15])  # an ordinary day: five projects archived
+    assert wh.query("SELECT count(*) FROM raw.projects").item() == 15
+    snapshot(every[:5], max_shrink=0.9)
+    assert wh.query("SELECT count(*) FROM raw.projects").item() == 5
+    snapshot([], keep_held=False)
+    assert wh.query("SELECT count(*) FROM raw.projects").item() == 0
+
+
+JOBS = TableSpec(
+    name="jobs",
+    partitioned=True,
+    time_column="submitted",
+    columns=(
+        Column("id", "id", required=True),
+        Column("submitted", "submitted", "timestamp"),
+        Column("is_gone", "_derived.is_gone", "bool", default=False),
+        Column("gone_at", "_derived.gone_at", "timestamp"),
+    ),
+    parent_columns=("project_id",),
+)
+
+
+def _load_jobs(wh: Warehouse, by_project: dict[str, list[str]], run: str) -> None:
+    stage = wh.stage(JOBS, run)
+    for project, ids in by_project.items():
+        records = [{"id": i, "submitted": "2024-08-14T10:00:00Z"} for i in ids]
+        context = {"run_id": run, "parent": {"project_id": project}}
+        stage.add(shape_batch(records, JOBS, context).frame)
+    mode = ReplaceWindow(*DAY, scope_column="project_id", scope_values=tuple(by_project), mark_missing=True)
+    wh.commit([TableLoad(stage, mode)], "jobs")
+
+
+def test_jobs_of_projects_not_read_stay_and_missing_jobs_are_flagged(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    _load_jobs(wh, {"p1": ["j1", "j2"], "p2": ["j3"]}, "r1")
+    _load_jobs(wh, {"p1": ["j1"]}, "r2")  # p2 archived (not read); j2 deleted in Domino
+    rows = wh.query("SELECT id, project_id, is_gone, gone_at IS NOT NULL FROM raw.jobs ORDER BY id").rows()
+    assert rows == [("j1", "p1", False, False), ("j2", "p1", True, True), ("j3", "p2", False, False)]
+    assert wh.mark_gone(JOBS, ["j3", "j9"], "r3") == 1
+    assert wh.mark_gone(JOBS, ["j3"], "r4") == 0  # already flagged: nothing changes
+    assert wh.query("SELECT count(*) FROM raw.jobs WHERE is_gone").item() == 2
+
+
+def test_rows_held_before_partition_dates_existed_are_dated_by_their_time(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    legacy = replace(AUDIT_SPEC, partitioned=False)
+    stage = wh.stage(legacy, "old")
+    stage.add(shape_batch(events(0, 4), legacy, {"run_id": "old"}).frame)
+    wh.commit([TableLoad(stage, Upsert())])
+    load_audit_day(wh, events(0, 4), "new")  # the upgraded pipeline reloads the same day
+    assert wh.query("SELECT count(*), min(_partition_date) FROM raw.audit_events").row(0) == (4, DAY[0])

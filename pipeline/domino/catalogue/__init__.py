@@ -53,6 +53,7 @@ from pipeline.domino.catalogue.base import (
     lookup,
     table,
 )
+from pipeline.tables import TableSpec
 
 __all__ = [
     "AREAS",
@@ -110,6 +111,19 @@ def _documented(entry: Endpoint) -> Endpoint:
     return replace(entry, table=replace(entry.table, comment=comment))
 
 
+def _partitioned(entry: Endpoint) -> Endpoint:
+    """Tables of a daily-partitioned endpoint (its own and its child tables) carry `_partition_date` and
+    know their own time column (`window_column`, where the table has it)."""
+    if not entry.partitioned:
+        return entry
+
+    def mark(spec: TableSpec) -> TableSpec:
+        time_column = entry.window_column if entry.window_column in spec.column_names else None
+        return replace(spec, partitioned=True, time_column=time_column)
+
+    return replace(entry, table=mark(entry.table), child_tables=tuple(mark(c) for c in entry.child_tables))
+
+
 def collect(modules: tuple[ModuleType, ...]) -> tuple[Endpoint, ...]:
     """Every area's entries in order, each checked to sit in its own area's module, names unique."""
     collected: list[Endpoint] = []
@@ -118,7 +132,7 @@ def collect(modules: tuple[ModuleType, ...]) -> tuple[Endpoint, ...]:
         for entry in module.ENDPOINTS:
             if entry.area != area:
                 raise ValueError(f"{entry.name}: area {entry.area!r} but declared in catalogue/{area}.py")
-            collected.append(_documented(entry))
+            collected.append(_partitioned(_documented(entry)))
     names = [e.name for e in collected]
     if len(set(names)) != len(names):
         raise ValueError(f"catalogue names used twice: {sorted({n for n in names if names.count(n) > 1})}")

@@ -15,6 +15,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         partitioned="daily",
         window="audit",
         window_column="event_time",
+        clip_to_window=True,
+        counted=True,
+        fresh_within_days=2,
         admin_only=True,
         table=table(
             "audit_events",

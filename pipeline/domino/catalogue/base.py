@@ -103,6 +103,17 @@ class Endpoint:
     open_column: str | None = None
     """Cursor paging: a column that is NULL while a record may still change (a run's `end_time`). An
     incremental read resumes at the first page that held such a record, so it is read again until final."""
+    counted: bool = False
+    """Lists carry the server's own count of matches (`total`/`estimatedMatches`): a check compares the
+    rows landed per day with it."""
+    total_matches: str | None = None
+    """Another raw table whose per-day `total_cost` this one must match (the summary vs the allocation)."""
+    fresh_within_days: int | None = None
+    """Warn when the newest loaded partition is older than this many days."""
+    clip_to_window: bool = False
+    """Event logs: drop records whose `window_column` lies outside the requested day (a server may ignore
+    or widen the range). Cost rows are never clipped: a row belongs to the day that requested it, even
+    when a Kubecost in another time zone dates its window a few hours off."""
 
     def __post_init__(self) -> None:
         if self.pagination == "cursor" and not (self.cursor_param and self.cursor_key):
@@ -114,9 +125,14 @@ class Endpoint:
         if self.partitioned and self.window_column not in self.table.column_names:
             raise ValueError(f"{self.name}: a partitioned endpoint needs a window_column among its columns")
         if self.detail_path and (
-            "{id}" not in self.detail_path or self.done_column not in self.table.column_names
+            "{id}" not in self.detail_path
+            or self.done_column not in self.table.column_names
+            or not {"is_gone", "gone_at"} <= set(self.table.column_names)
         ):
-            raise ValueError(f"{self.name}: detail_path needs an {{id}} placeholder and a done_column")
+            raise ValueError(
+                f"{self.name}: detail_path needs an {{id}} placeholder, a done_column and is_gone/gone_at "
+                "columns (a record that answers 404 is flagged gone, never deleted)"
+            )
 
 
 def col(
@@ -127,6 +143,7 @@ def col(
     required: bool = False,
     comment: str = "",
     enum: tuple[str, ...] = (),
+    default: Any = None,
 ) -> Column:
     return Column(
         name=name,
@@ -136,6 +153,7 @@ def col(
         comment=comment,
         alternatives=tuple(alternatives),
         enum=enum,
+        default=default,
     )
 
 

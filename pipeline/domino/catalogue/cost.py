@@ -128,6 +128,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         partitioned="daily",
         window="cost_allocation",
         window_column="window_start",
+        fresh_within_days=3,
         admin_only=True,
         table=table(
             "cost_allocation",
@@ -146,13 +147,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         partitioned="daily",
         window="cost_allocation",
         window_column="window_start",
+        total_matches="cost_allocation",
         admin_only=True,
         table=table(
             "cost_allocation_summary",
             *cost_columns(),
             key=("name", "window_start"),
             transform="cost_allocation",
-            checks=("cost_parts_add_up",),
+            checks=("costs_not_negative",),
         ),
     ),
     Endpoint(

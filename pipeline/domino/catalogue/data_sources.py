@@ -35,6 +35,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         partitioned="daily",
         window="iso_range",
         window_column="timestamp",
+        clip_to_window=True,
         admin_only=True,
         table=table(
             "data_source_audit",

@@ -44,7 +44,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             col("run_command", "runCommand", "str", "jobRunCommand", "commandToRun"),
             col("cpu_percentage", "usage.cpuPercentage", "float"),
             col("memory_gib", "usage.memoryGiB", "float"),
+            col(
+                "is_gone",
+                "_derived.is_gone",
+                "bool",
+                default=False,
+                comment="true once Domino stopped returning the job (404, or gone from its project's list); "
+                "the row is kept with what was last known",
+            ),
+            col("gone_at", "_derived.gone_at", "timestamp", comment="when the job was first found gone"),
             parent_columns=("project_id",),
+            checks=("project_known",),
             comment="public JobV1 has no hardware tier/environment: NULL unless the server sends them",
         ),
     ),
