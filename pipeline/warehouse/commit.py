@@ -187,7 +187,15 @@ def _apply_all(con: duckdb.DuckDBPyConnection, load: TableLoad, view: str) -> _A
     snapshot = mode.snapshot_date or datetime.now(UTC).date()
     history = qualified(history_table(spec))
     names = ", ".join(quote(n) for n, _, _ in table_columns(spec))
-    con.execute(f"DELETE FROM {history} WHERE snapshot_date = ?", [snapshot])
+    if spec.key:  # the day's snapshot keeps every row seen that day, with its latest values
+        keys = ", ".join(quote(k) for k in spec.key)
+        con.execute(
+            f"DELETE FROM {history} AS h USING (SELECT DISTINCT {keys} FROM {target}) AS s "
+            f"WHERE h.snapshot_date = ? AND {_key_match(spec.key, 'h', 's')}",
+            [snapshot],
+        )
+    else:
+        con.execute(f"DELETE FROM {history} WHERE snapshot_date = ?", [snapshot])
     con.execute(f"INSERT INTO {history} (snapshot_date, {names}) SELECT ?, {names} FROM {target}", [snapshot])
     return _Applied(rows)
 
