@@ -392,6 +392,4 @@ def _clipped(records: Records, endpoint: Endpoint, window: DailyWindow) -> Recor
         return records
     column = next(c for c in endpoint.table.columns if c.name == endpoint.window_column)
     times = [moment(v) for v in column_values(records, column)]
-    return [
-        r for r, t in zip(records, times, strict=True) if t is None or window.start <= t < window.end
-    ]
+    return [r for r, t in zip(records, times, strict=True) if t is None or window.start <= t < window.end]
