@@ -3,6 +3,7 @@ adjustments, jobs that finish or vanish, and a Kubecost reporting local-midnight
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pipeline.simulator.server import RunningSimulator
@@ -110,3 +111,29 @@ def test_ai_gateway_audit_honours_the_time_range(simulator: RunningSimulator) ->
         inside = api.get("/api/aigateway/v1/audit", params=window).json()
         assert inside and all(e["timestamp"].startswith(day) for e in inside)
         assert len(inside) == sum(1 for e in every if e["timestamp"].startswith(day))
+
+
+def test_every_read_error_uses_a_domino_error_body(simulator: RunningSimulator) -> None:
+    """A 4xx on any GET route with a path parameter (unknown ids) answers in one of Domino's error forms:
+    `{"errors": [...], "requestId": ...}`, or the cost service's `{"error": ...}` on cost validation."""
+    from pipeline.simulator.http.routes import route_table
+
+    forms: dict[str, int] = {}
+    with client_for(simulator) as api:
+        for route in route_table():
+            if route["method"] != "GET" or "{" not in route["path"]:
+                continue
+            path = re.sub(r"\{[^}]+\}", "000000000000000000000000", route["path"])
+            response = api.get(path)
+            if response.status_code < 400:
+                continue
+            body = response.json()
+            assert isinstance(body, dict), path
+            if set(body) == {"errors", "requestId"}:
+                assert body["errors"] and all(isinstance(e, str) for e in body["errors"]), path
+                forms["errors"] = forms.get("errors", 0) + 1
+            elif route["area"] == "cost" and set(body) == {"error"}:
+                forms["error"] = forms.get("error", 0) + 1
+            else:
+                assert route["path"].startswith("/v4/"), f"{path}: {body}"  # v4 internals: {"message": ...}
+    assert forms.get("errors", 0) > 20
