@@ -77,9 +77,7 @@ class RunSummary:
 def _selected(groups: Sequence[str] | None) -> list[dg.AssetsDefinition]:
     if not groups:
         return [*EXTRACT_ASSETS, *MODEL_ASSETS]
-    chosen = [
-        a for a in (*EXTRACT_ASSETS, *MODEL_ASSETS) if set(a.group_names_by_key.values()) & set(groups)
-    ]
+    chosen = [a for a in (*EXTRACT_ASSETS, *MODEL_ASSETS) if set(a.group_names_by_key.values()) & set(groups)]
     if not chosen:
         raise ValueError(f"no asset in groups {list(groups)}")
     return chosen
