@@ -1,6 +1,7 @@
 -- One row per UTC day × Domino allocation key: the cost allocation typed, money as DECIMAL US dollars.
 -- key: day, allocation_key
--- Attribution day = the UTC date of the allocation window's start (Domino returns daily windows).
+-- Attribution day = the UTC day whose request returned the row (_partition_date), so a Kubecost in another
+-- time zone, whose windows start a few hours off midnight, still books each day's cost on that day.
 -- col day: UTC day the cost accrued
 -- col allocation_key: Domino's aggregate name: workload type/project id/project/user/organization/billing tag, or __idle__
 -- col workload_type: Batch, Workspace, App or ModelAPI (NULL for idle)
@@ -26,7 +27,7 @@
 -- col ram_byte_request_average: average RAM bytes requested over the window (ramByteRequestAverage)
 -- col ram_byte_usage_average: average RAM bytes used over the window (ramByteUsageAverage)
 select
-    cast(timezone('UTC', window_start) as date) as day,
+    _partition_date as day,
     name as allocation_key,
     workload_type,
     project_id,
