@@ -7,7 +7,7 @@
 -- col is_idle: true for the idle row
 -- col total_cost_usd: Domino's total cost of the row, US dollars
 select
-    cast(timezone('UTC', window_start) as date) as day,
+    _partition_date as day,
     name as allocation_key,
     project_id,
     billing_tag,

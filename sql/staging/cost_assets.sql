@@ -10,7 +10,7 @@
 -- col ram_cost_usd: RAM cost of the node, US dollars
 -- col total_cost_usd: total cost of the node, US dollars
 select
-    cast(timezone('UTC', window_start) as date) as day,
+    _partition_date as day,
     name as asset_name,
     type as asset_type,
     node_pool,
