@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline.domino import DominoApiError, DominoClient
 from pipeline.writeback.credentials import Identity, identify
-from pipeline.writeback.log import LogRow, WritebackLog
+from pipeline.writeback.log import Answer, LogRow, WritebackLog
 from pipeline.writeback.objects import read_one
 from pipeline.writeback.plan import Change, Plan
 from pipeline.writeback.state import LiveState, read_state
@@ -148,29 +148,25 @@ class _Applier:
     def attempt(self, change: Change, identity: Identity) -> bool:
         """Writes one change until a re-read shows it applied; False (and logged) when it cannot be."""
         for round_ in range(1, MAX_ROUNDS + 1):
-            outcome = self._send(change)
-            self.log.record(
-                LogRow(
-                    self.plan.hash,
-                    self.result.apply_id,
-                    change.id,
-                    round_,
-                    identity.user_id,
-                    identity.user_name,
-                    change.kind,
-                    change.key,
-                    change.name,
-                    change.action,
-                    change.before,
-                    change.after,
-                    change.method,
-                    change.path,
-                    outcome.status,
-                    outcome.request_id,
-                    outcome.outcome,
-                    outcome.error,
-                )
+            row = LogRow(
+                self.plan.hash,
+                self.result.apply_id,
+                change.id,
+                round_,
+                identity.user_id,
+                identity.user_name,
+                change.kind,
+                change.key,
+                change.name,
+                change.action,
+                change.before,
+                change.after,
+                change.method,
+                change.path,
             )
+            self.log.sent(row)
+            outcome = self._send(change)
+            self.log.answered(row, Answer(outcome.status, outcome.request_id, outcome.outcome, outcome.error))
             if outcome.outcome == "applied":
                 return True
             if outcome.outcome == "failed":

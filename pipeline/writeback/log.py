@@ -1,7 +1,9 @@
-"""`admin.writeback_log`: one row per write request apply sent, written the moment it was answered.
+"""`admin.writeback_log`: one row per write request apply sends, inserted as `sent` just before the
+request leaves and completed with Domino's answer and the re-read outcome.
 
-A failure halfway therefore leaves an exact record; the verify pass then marks each applied row verified
-or not. Writes go through `Warehouse.writing()` (the inter-process write lock) like every other load.
+A failure halfway therefore leaves an exact record, even a process killed while waiting for an answer
+(its row stays `sent`); the verify pass then marks each applied row verified or not. Writes go through
+`Warehouse.writing()` (the inter-process write lock) like every other load.
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("http_path", "VARCHAR", "the write request's path"),
     ("http_status", "INTEGER", "Domino's answer; NULL when no answer arrived"),
     ("request_id", "VARCHAR", "Domino's requestId when it sent one"),
-    ("outcome", "VARCHAR", "applied (re-read shows `after`), not_applied (re-read shows `before`), failed"),
+    (
+        "outcome",
+        "VARCHAR",
+        "applied (re-read shows `after`), not_applied (re-read shows `before`), failed, or sent (no answer "
+        "recorded: the process stopped while waiting)",
+    ),
     ("error", "VARCHAR", "Domino's error message (secret-free), if any"),
     ("verified", "BOOLEAN", "after the apply: the re-read object equals `after` (NULL until verified)"),
 )
@@ -55,6 +62,12 @@ class LogRow:
     after: Any
     http_method: str
     http_path: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back for one logged request, and what the re-read made of it."""
+
     http_status: int | None
     request_id: str | None
     outcome: str
@@ -84,7 +97,8 @@ class WritebackLog:
                 text = comment.replace("'", "''")
                 con.execute(f"COMMENT ON COLUMN {TABLE}.\"{name}\" IS '{text}'")
 
-    def record(self, row: LogRow) -> None:
+    def sent(self, row: LogRow) -> None:
+        """Inserts the row of a request about to be sent (outcome `sent`)."""
         values = [
             row.plan_hash,
             row.apply_id,
@@ -101,15 +115,32 @@ class WritebackLog:
             _json(row.after),
             row.http_method,
             row.http_path,
-            row.http_status,
-            row.request_id,
-            row.outcome,
-            row.error,
+            None,
+            None,
+            "sent",
+            None,
             None,
         ]
         marks = ", ".join("?" for _ in COLUMNS)
         with self.warehouse.writing() as con:
             con.execute(f"INSERT INTO {TABLE} VALUES ({marks})", values)
+
+    def answered(self, row: LogRow, answer: Answer) -> None:
+        """Completes the row of `row`'s request with Domino's answer and the re-read outcome."""
+        with self.warehouse.writing() as con:
+            con.execute(
+                f"UPDATE {TABLE} SET http_status = ?, request_id = ?, outcome = ?, error = ? "
+                "WHERE apply_id = ? AND change_id = ? AND attempt = ?",
+                [
+                    answer.http_status,
+                    answer.request_id,
+                    answer.outcome,
+                    answer.error,
+                    row.apply_id,
+                    row.change_id,
+                    row.attempt,
+                ],
+            )
 
     def mark_verified(self, apply_id: str, results: dict[str, bool]) -> None:
         """Sets `verified` on this apply run's applied rows, per change id."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.commands.refresh import refresh_tables
 from tests.writeback.conftest import Billing
 
 CASES = [
@@ -138,32 +137,3 @@ def test_explicit_assignment_wins_over_rules_and_rules_fill_gaps(billing: Billin
     assert changes.pop(churn["id"]) == ("untag", None)
     untagged = {p["id"] for p in projects.values() if not p.get("billingTag")}
     assert changes == {pid: ("tag", "CC-1002") for pid in untagged}
-
-
-def test_a_rule_reads_a_duckdb_table(billing: Billing) -> None:
-    """`in_table` reads the project's DuckDB file: here a table built from the real raw.projects load."""
-    assert "re-loaded" in refresh_tables(["projects"])
-    import duckdb
-
-    with duckdb.connect(str(billing.duckdb_path)) as con:
-        con.execute("CREATE SCHEMA reporting")
-        con.execute(
-            "CREATE TABLE reporting.untagged_spend AS SELECT id AS project_id, 1.0 AS cost_usd "
-            "FROM raw.projects WHERE billing_tag IS NULL"
-        )
-        listed = {p for (p,) in con.execute("SELECT project_id FROM reporting.untagged_spend").fetchall()}
-    code, plan = billing.plan(
-        billing.config(
-            """\
-            version: 1
-            billing_tags: {ensure: [UNTAGGED-SPEND]}
-            projects:
-              rules:
-                - name: untagged-spend
-                  match: {in_table: reporting.untagged_spend}
-                  tag: UNTAGGED-SPEND
-            """
-        )
-    )
-    assert code == 0 and listed
-    assert {c["key"] for c in plan["changes"] if c["kind"] == "project_tag"} == listed
