@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml requirements.lock
 $(FOCUS_STAMP): requirements-focus.lock
 	@test -n "$(FOCUS_PYTHON)" || { echo "focus-validator needs Python 3.12 (python3.12 or pyenv); set FOCUS_PYTHON" >&2; exit 1; }
 	test -x $(FOCUS_VENV)/bin/python || $(FOCUS_PYTHON) -m venv $(FOCUS_VENV)
-	$(FOCUS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-focus.lock
+	$(FOCUS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+		-r requirements-focus.lock
+	$(FOCUS_VENV)/bin/python -m pip check --disable-pip-version-check
 	touch $(FOCUS_STAMP)
 
 focus-venv: $(FOCUS_STAMP)  ## the FOCUS validator's own virtualenv (make test creates it)
