@@ -38,7 +38,7 @@ LAYERS: dict[str, str] = {
 SCHEMAS = ("raw", *LAYERS)
 MODEL_LAYERS_BELOW_REPORTS = ("staging", "intermediate")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-DIRECTIVE = re.compile(r"^(key|partition|grain|also_rebuild|col\s+[a-z_][a-z0-9_]*)\s*:\s*(.*)$")
+DIRECTIVE = re.compile(r"^(key|partition|grain|also_rebuild|col\s+[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
 INTERVAL = re.compile(r"^(\d+)\s+(day|month)s?$")
 
 

@@ -11,6 +11,8 @@
 -- col organization_name: organization label of the workload
 -- col billing_tag: billing tag (cost centre) label; NULL = untagged
 -- col is_idle: true for the cluster's idle row (capacity nobody used)
+-- col window_start: start of Domino's allocation window (inclusive, UTC)
+-- col window_end: end of Domino's allocation window (exclusive, UTC)
 -- col cpu_cost_usd: CPU cost in US dollars
 -- col gpu_cost_usd: GPU cost in US dollars
 -- col ram_cost_usd: RAM cost in US dollars
@@ -36,6 +38,8 @@ select
     organization_name,
     billing_tag,
     coalesce(is_idle, false) as is_idle,
+    window_start,
+    window_end,
     cast(coalesce(cpu_cost, 0) as decimal(18, 6)) as cpu_cost_usd,
     cast(coalesce(gpu_cost, 0) as decimal(18, 6)) as gpu_cost_usd,
     cast(coalesce(ram_cost, 0) as decimal(18, 6)) as ram_cost_usd,
