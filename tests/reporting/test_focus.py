@@ -4,6 +4,7 @@ it intact, its totals are Domino's, and each of its checks fails on planted bad 
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.defs.reporting import CHECKS
+from pipeline.defs.reporting import CHECKS, MODELS
 from pipeline.focus.export import export_focus
 from pipeline.focus.spec import TABLE
 from pipeline.focus.validator import KNOWN_VALIDATOR_DEFECTS, validate
-from pipeline.reporting import ALL_TIME, evaluate
+from pipeline.reporting import ALL_TIME, Window, build_model, evaluate
 from pipeline.warehouse import Warehouse
 from tests.reporting.conftest import Reports
 
@@ -159,3 +160,18 @@ def test_each_focus_check_fails_on_a_planted_bad_row_and_names_it(
     assert outcome.failing == 1, outcome.examples
     assert outcome.examples[0]["x_AllocationKey"] == target[0]
     assert says in str(outcome.examples[0])
+
+
+def test_a_one_day_rebuild_replaces_that_day_only(reports: Reports, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(reports.duckdb_path, copy)
+    model = next(m for m in MODELS if m.relation == TABLE)
+    day = reports.end - timedelta(days=4)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        before = con.execute(f"SELECT * FROM {TABLE} {ORDER}").fetchall()
+        result = build_model(con, model, Window(day, day + timedelta(days=1)))
+        after = con.execute(f"SELECT * FROM {TABLE} {ORDER}").fetchall()
+        that_day = con.execute(f"SELECT count(*) FROM {TABLE} WHERE x_ChargeDate = ?", [day]).fetchone()
+    assert (result.mode, result.rows_written) == ("incremental", that_day[0])
+    assert after == before
