@@ -72,7 +72,37 @@ def idle_share(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-HEADLINES: tuple[Headline, ...] = (top_spenders, untagged_share, idle_share)
+def forecast_vs_budget(con: duckdb.DuckDBPyConnection) -> list[str]:
+    month = con.execute("SELECT max(month) FROM reporting.spend_forecast").fetchone()
+    if not month or month[0] is None:
+        return []
+    budgeted, over, crossed = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE forecast_usd > budget_usd), "
+        "count(*) FILTER (WHERE crossing_date IS NOT NULL AND NOT crossing_is_forecast) "
+        "FROM reporting.spend_forecast WHERE month = ? AND budget_usd IS NOT NULL",
+        [month[0]],
+    ).fetchone() or (0, 0, 0)
+    if not budgeted:
+        return [f"Budgets, {month[0]:%Y-%m}: none assigned in Domino (reporting.spend_forecast)"]
+    lines = [
+        f"Budgets, {month[0]:%Y-%m}: {over} of {budgeted} budgeted labels forecast over budget, "
+        f"{crossed} already past it (reporting.spend_forecast):"
+    ]
+    rows = con.execute(
+        "SELECT label_type, label_name, forecast_usd, budget_usd, forecast_pct_of_budget, crossing_date, "
+        "crossing_is_forecast FROM reporting.spend_forecast WHERE month = ? AND forecast_usd > budget_usd "
+        "ORDER BY forecast_pct_of_budget DESC LIMIT 3",
+        [month[0]],
+    ).fetchall()
+    for label_type, name, forecast, budget, pct, crossing, is_forecast in rows:
+        when = f", {'forecast to cross' if is_forecast else 'crossed'} on {crossing}" if crossing else ""
+        lines.append(
+            f"  {name} ({label_type}): forecast {_money(forecast)} vs budget {_money(budget)} ({pct:.0f}%){when}"
+        )
+    return lines
+
+
+HEADLINES: tuple[Headline, ...] = (top_spenders, untagged_share, idle_share, forecast_vs_budget)
 
 
 def headlines(con: duckdb.DuckDBPyConnection) -> list[str]:

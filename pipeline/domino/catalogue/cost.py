@@ -3,7 +3,7 @@ allocation (daily) and cost assets (daily)."""
 
 from __future__ import annotations
 
-from pipeline.domino.catalogue.base import Endpoint, col, cost_columns, table
+from pipeline.domino.catalogue.base import Endpoint, child_of, col, cost_columns, table
 from pipeline.domino.enums import BILLING_TAG_MODES, BUDGET_LABELS
 from pipeline.tables import Column
 
@@ -37,6 +37,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             col("active", "active", "bool"),
             key=("tag",),
             comment="Domino lists active tags only",
+        ),
+    ),
+    Endpoint(
+        "billing_tag_details",
+        "cost",
+        "/api/cost/v1/billingtags/{tag}",
+        list_keys=("billingTag",),
+        pagination="single",
+        parent=child_of("billing_tags", "tag", "tag", path_param="tag"),
+        missing_ok=True,
+        table=table(
+            "billing_tag_details",
+            col("tag", "tag", required=True),
+            col("tag_id", "tagId"),
+            col("active", "active", "bool"),
+            key=("tag",),
+            comment="each listed tag with its id (the list sends names only; budget overrides name tags by id)",
         ),
     ),
     Endpoint(
