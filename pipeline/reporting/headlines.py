@@ -96,9 +96,8 @@ def forecast_vs_budget(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     for label_type, name, forecast, budget, pct, crossing, is_forecast in rows:
         when = f", {'forecast to cross' if is_forecast else 'crossed'} on {crossing}" if crossing else ""
-        lines.append(
-            f"  {name} ({label_type}): forecast {_money(forecast)} vs budget {_money(budget)} ({pct:.0f}%){when}"
-        )
+        versus = f"forecast {_money(forecast)} vs budget {_money(budget)} ({pct:.0f}%)"
+        lines.append(f"  {name} ({label_type}): {versus}{when}")
     return lines
 
 

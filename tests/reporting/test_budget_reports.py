@@ -44,7 +44,11 @@ def label_ids(reports: Reports) -> dict[str, dict[str, str]]:
     return {
         "Project": {pid: pid for pid in world.collections["projects"]},
         "Organization": {o["name"]: o["id"] for o in world.collections["organizations"].values()},
-        "BillingTag": {t["tag"]: t["tagId"] for t in world.collections["billing_tags"].values()},
+        # Domino lists (and so gives the id of) active tags only; an archived tag stays its name
+        "BillingTag": {
+            t["tag"]: t["tagId"] if t.get("active", True) else t["tag"]
+            for t in world.collections["billing_tags"].values()
+        },
     }
 
 
@@ -63,7 +67,8 @@ def expected_budget(reports: Reports, label_type: str, label_id: str) -> tuple[f
 def forecast_rows(con_or_reports, month: date) -> dict[tuple[str, str], tuple]:
     query = (
         "SELECT label_type, label_id, spend_to_date_usd, forecast_usd, budget_usd, budget_source, "
-        "crossing_date, crossing_is_forecast, through_day, is_closed, thresholds_reached, thresholds_forecast "
+        "crossing_date, crossing_is_forecast, through_day, is_closed, thresholds_reached, "
+        "thresholds_forecast "
         "FROM reporting.spend_forecast WHERE month = ?"
     )
     if isinstance(con_or_reports, Reports):
@@ -131,7 +136,9 @@ def test_partial_month_forecast_runs_the_last_seven_days_to_month_end_and_dates_
                 continue
             rate = sum(v for d, v in days.items() if d >= CUT - timedelta(days=7)) / 7
             label_id = ids[label_type][value]
-            spend_usd, forecast, budget, _, crossing, is_forecast, through, closed, *_ = ours[(label_type, label_id)]
+            spend_usd, forecast, budget, _, crossing, is_forecast, through, closed, *_ = ours[
+                (label_type, label_id)
+            ]
             assert not closed and through == CUT - timedelta(days=1)
             assert float(spend_usd) == pytest.approx(to_date, abs=2e-3)
             assert float(forecast) == pytest.approx(to_date + rate * 11, abs=5e-3), (label_type, value)
@@ -190,3 +197,18 @@ def test_efficiency_is_usage_over_request_as_kubecost_defines_it(reports: Report
     assert len(spread) > 5, "usage varies between workloads"
     for key, (cpu, ram, total) in expected.items():
         assert ours[key] == pytest.approx((cpu, ram, total), rel=1e-3, abs=1e-4), key
+
+
+def test_headline_compares_the_latest_month_with_its_budgets(reports: Reports) -> None:
+    from pipeline.reporting.headlines import forecast_vs_budget
+
+    with duckdb.connect(str(reports.duckdb_path), read_only=True) as con:
+        lines = forecast_vs_budget(con)
+    over, budgeted = reports.sql(
+        "SELECT count(*) FILTER (WHERE forecast_usd > budget_usd), count(*) FROM reporting.spend_forecast "
+        "WHERE month = ? AND budget_usd IS NOT NULL",
+        [OCTOBER],
+    )[0]
+    assert over > 0
+    assert lines[0].startswith(f"Budgets, 2026-10: {over} of {budgeted} budgeted labels forecast over budget")
+    assert len(lines) == 1 + min(over, 3)

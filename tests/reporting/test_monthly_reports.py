@@ -220,16 +220,21 @@ def test_export_chargeback_writes_a_statement_per_cost_centre_and_a_summary(
     assert bad.returncode != 0 and "YYYY-MM" in bad.stderr
 
 
-def test_cost_reconciliation_agrees_with_the_summary_every_day(reports: Reports) -> None:
-    truth = reports.world.truth()["cost_per_day"]
+def test_cost_reconciliation_agrees_with_the_summary_and_the_run_records_every_day(reports: Reports) -> None:
+    truth = reports.world.truth()
     rows = reports.sql(
         "SELECT strftime(day, '%Y-%m-%d'), allocation_total_usd, summary_total_usd, "
-        "summary_minus_allocation_usd FROM reporting.cost_reconciliation"
+        "summary_minus_allocation_usd, allocation_runs_usd, run_record_total_usd, run_records, "
+        "run_minus_allocation_usd FROM reporting.cost_reconciliation"
     )
-    assert {r[0] for r in rows} == set(truth)
-    for day, allocation, summary, difference in rows:
-        assert float(allocation) == pytest.approx(truth[day]["total"], abs=1e-3)
+    assert {r[0] for r in rows} == set(truth["cost_per_day"])
+    for day, allocation, summary, difference, allocated_runs, run_total, runs, run_difference in rows:
+        assert float(allocation) == pytest.approx(truth["cost_per_day"][day]["total"], abs=1e-3)
         assert difference == summary - allocation == 0, day
+        assert run_difference == run_total - allocated_runs
+        assert abs(run_difference) < Decimal("0.01"), day  # rounding of the rows only
+        assert runs > 0 or allocated_runs == 0
+    assert sum(float(r[5]) for r in rows) == pytest.approx(truth["run_cost_total"], abs=0.05)
 
 
 def test_headline_figures_come_from_the_reports(reports: Reports) -> None:

@@ -53,7 +53,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             col("tag_id", "tagId"),
             col("active", "active", "bool"),
             key=("tag",),
-            comment="each listed tag with its id (the list sends names only; budget overrides name tags by id)",
+            comment="each listed tag with its id (the list sends names only; budget overrides use the id)",
         ),
     ),
     Endpoint(
