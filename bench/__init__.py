@@ -4,4 +4,5 @@
   against the simulator at scale=large; each measurement (`measure.py`) in its own spawned process.
 - `python -m bench.shaping`: `shape_batch` throughput alone; `python -m bench.warehouse`: staging and
   committing alone.
+- `python -m bench.models`: the SQL models after a load (`make demo`): full build vs one-day rebuild.
 """
