@@ -7,13 +7,15 @@ are rebuilt whole. Checks (generated key check + `sql/checks/*.sql`) are evaluat
 """
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import duckdb
 
 from pipeline.defs.partitions import daily_partitions
 from pipeline.defs.resources import WarehouseResource
+from pipeline.defs.schedules import DAILY_JOBS, RANGE_END_TAG, RANGE_START_TAG, inventory_job
 from pipeline.reporting import Check, Model, Window, build_model, evaluate, load_checks, load_models
 from pipeline.reporting.describe import ensure_raw_tables
 
@@ -132,6 +134,43 @@ with warnings.catch_warnings():  # BackfillPolicy is marked beta; single-run bac
     MODEL_ASSETS = [build_asset(model, CHECKS[model.relation]) for model in MODELS]
 
 
+reports_job = dg.define_asset_job(
+    "domino_reports",
+    selection=dg.AssetSelection.assets(*MODEL_ASSETS),
+    partitions_def=daily_partitions,
+    description="Rebuild the SQL models for a range of UTC days: partitioned reports just those days (or "
+    "the months containing them), views and unpartitioned tables in full.",
+)
+
+
+def reports_request(tags: Mapping[str, str], today: date, run_id: str) -> dg.RunRequest:
+    """The reports run that follows a successful load: the same days as the load (a range or one
+    partition), or, after an unpartitioned load (the inventory), the last complete day."""
+    first, last = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if not (first and last):
+        first = last = tags.get("dagster/partition")
+    if not (first and last):
+        yesterday = max(today - timedelta(days=1), daily_partitions.start.date())
+        first = last = yesterday.isoformat()
+    return dg.RunRequest(
+        run_key=f"reports-after-{run_id}", tags={RANGE_START_TAG: first, RANGE_END_TAG: last}
+    )
+
+
+@dg.run_status_sensor(
+    name="rebuild_reports_after_loads",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[*DAILY_JOBS.values(), inventory_job],
+    request_job=reports_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a load succeeds (cost, audit, jobs or inventory), rebuild the reports for the days "
+    "it loaded (the inventory: the last complete day).",
+)
+def rebuild_reports_sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    run = context.dagster_run
+    return reports_request(run.tags, datetime.now(UTC).date(), run.run_id)
+
+
 @dg.definitions
 def reporting_assets() -> dg.Definitions:
-    return dg.Definitions(assets=MODEL_ASSETS)
+    return dg.Definitions(assets=MODEL_ASSETS, jobs=[reports_job], sensors=[rebuild_reports_sensor])

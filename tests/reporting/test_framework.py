@@ -347,3 +347,26 @@ def test_settings_become_variables_and_bad_values_are_refused() -> None:
         model_variables({"DOMINO_BUDGET_ALERT_THRESHOLDS": "75%"})
     with pytest.raises(SettingError, match="above 0"):
         model_variables({"DOMINO_BUDGET_ALERT_THRESHOLDS": "0"})
+
+
+def test_reports_follow_every_successful_load_for_the_days_it_loaded() -> None:
+    from pipeline.defs.reporting import reports_request
+    from pipeline.defs.schedules import RANGE_END_TAG, RANGE_START_TAG
+
+    definitions = defs()
+    job = definitions.resolve_job_def("domino_reports")
+    models = {dg.AssetKey([m.layer, m.name]) for m in MODELS}
+    assert set(job.asset_layer.executable_asset_keys) == models
+    sensor = definitions.resolve_sensor_def("rebuild_reports_after_loads")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    ranged = reports_request(
+        {RANGE_START_TAG: "2026-10-29", RANGE_END_TAG: "2026-10-31"}, date(2026, 11, 1), "r1"
+    )
+    assert (ranged.tags, ranged.run_key) == (
+        {RANGE_START_TAG: "2026-10-29", RANGE_END_TAG: "2026-10-31"},
+        "reports-after-r1",
+    )
+    single = reports_request({"dagster/partition": "2026-10-05"}, date(2026, 11, 1), "r2")
+    assert single.tags == {RANGE_START_TAG: "2026-10-05", RANGE_END_TAG: "2026-10-05"}
+    inventory = reports_request({}, date(2026, 11, 1), "r3")
+    assert inventory.tags == {RANGE_START_TAG: "2026-10-31", RANGE_END_TAG: "2026-10-31"}
