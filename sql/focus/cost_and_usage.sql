@@ -14,7 +14,7 @@
 -- col ChargeDescription: what was charged, in words
 -- col ChargeFrequency: 'Usage-Based'
 -- col ChargePeriodEnd: exclusive end of the allocation window, UTC
--- col ChargePeriodStart: inclusive start of the allocation window, UTC
+-- col ChargePeriodStart: inclusive start of the allocation window, UTC (Kubecost's local midnight, so not always UTC midnight)
 -- col CommitmentDiscountStatus: NULL: Domino has no commitment discounts (present because the validator's ConsumedQuantity rules read it)
 -- col ConsumedQuantity: CPU core-hours the workloads used in the window (0 on the idle row: nobody used it; GPU hours in x_GpuHours)
 -- col ConsumedUnit: 'Core-Hours'
@@ -36,7 +36,7 @@
 -- col SubAccountType: 'Domino Project' where SubAccountId is set
 -- col Tags: Domino's workload labels as a JSON object, keys prefixed dominodatalab.com/; absent labels left out; NULL on the idle row
 -- col x_AllocationKey: Domino's allocation name: the six label values joined by '/', or __idle__
--- col x_ChargeDate: UTC day of the charge (the partition column)
+-- col x_ChargeDate: UTC day the charge is booked on: the day whose request returned it (the partition column)
 -- col x_WorkloadType: Domino workload type (Batch, Workspace, App, ModelAPI); NULL on the idle row
 -- col x_UserName: user who started the workloads
 -- col x_OrganizationName: Domino organization of the workloads

@@ -122,14 +122,15 @@ PLANTS = {
     ],
     "focus_periods_valid": [
         ("SET ChargePeriodEnd = ChargePeriodStart - INTERVAL 1 DAY", "ChargePeriodStart is not before"),
-        ("SET ChargePeriodEnd = ChargePeriodEnd - INTERVAL 1 SECOND", "UTC midnight"),
-        ("SET BillingPeriodEnd = BillingPeriodEnd + INTERVAL 1 DAY", "one whole UTC month"),
+        ("SET ChargePeriodEnd = ChargePeriodEnd - INTERVAL 1 SECOND", "is not one day"),
+        ("SET ChargePeriodStart = ChargePeriodStart + INTERVAL 2 HOUR", "is not one day"),
+        ("SET BillingPeriodEnd = BillingPeriodEnd + INTERVAL 1 DAY", "is not the UTC month"),
         (
             "SET BillingPeriodStart = BillingPeriodStart + INTERVAL 1 MONTH, "
             "BillingPeriodEnd = BillingPeriodEnd + INTERVAL 1 MONTH",
-            "outside its billing period",
+            "is not the UTC month",
         ),
-        ("SET x_ChargeDate = x_ChargeDate + 1", "x_ChargeDate is not the UTC day"),
+        ("SET x_ChargeDate = x_ChargeDate + 1", "does not overlap its UTC day"),
     ],
     "focus_allowed_values": [
         ("SET ServiceCategory = 'Compute'", "ServiceCategory"),
@@ -175,3 +176,24 @@ def test_a_one_day_rebuild_replaces_that_day_only(reports: Reports, tmp_path: Pa
         that_day = con.execute(f"SELECT count(*) FROM {TABLE} WHERE x_ChargeDate = ?", [day]).fetchone()
     assert (result.mode, result.rows_written) == ("incremental", that_day[0])
     assert after == before
+
+
+def test_local_midnight_cost_windows_stay_valid_focus(reports: Reports, tmp_path: Path) -> None:
+    """A Kubecost two hours west of UTC serves the 2026-10-01 day as 09-30T22:00Z..10-01T22:00Z: the
+    charge period is that true window, booked on the requested day, and FOCUS still holds."""
+    copy = tmp_path / "local-midnight.duckdb"
+    shutil.copy(reports.duckdb_path, copy)
+    model = next(m for m in MODELS if m.relation == TABLE)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(
+            "UPDATE raw.cost_allocation SET window_start = window_start - INTERVAL 2 HOUR, "
+            "window_end = window_end - INTERVAL 2 HOUR"
+        )
+        build_model(con, model)
+        outcomes = [evaluate(con, check, ALL_TIME) for check in CHECKS[TABLE]]
+        first = con.execute(f"SELECT ChargePeriodStart, x_ChargeDate FROM {TABLE} {ORDER} LIMIT 1").fetchone()
+    assert [(o.check.name, o.examples) for o in outcomes if not o.passed] == []
+    assert first[0].hour == 22 and first[0].date() == first[1] - timedelta(days=1)
+    out = export_focus(Warehouse(copy), reports.start, reports.end, "parquet", tmp_path / "f.parquet").path
+    assert validate(out).failed_rules == tuple(KNOWN_VALIDATOR_DEFECTS)
