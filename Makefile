@@ -9,7 +9,7 @@ FOCUS_STAMP := $(FOCUS_VENV)/.installed-stamp
 FOCUS_PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 \
 	2>/dev/null); do $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && command -v $$p && break; done)
 
-.PHONY: demo test lint bench dev clean focus-venv system-packages
+.PHONY: demo test lint bench dev clean focus-venv system-packages docs-images
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,11 +30,14 @@ focus-venv: $(FOCUS_STAMP)  ## the FOCUS validator's own virtualenv (make test c
 demo: $(STAMP)  ## run the whole pipeline against the embedded Domino simulator
 	$(BIN)/domino-etl demo
 
-system-packages:  ## Debian packages the tests need (PostgreSQL server); installs only what is missing
+system-packages:  ## Debian packages the tests need (PostgreSQL, Chromium); installs only what is missing
 	.ci/system-packages
 
 test: lint $(FOCUS_STAMP) system-packages  ## lint, then the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+docs-images: $(STAMP) system-packages  ## re-take the README's pictures (UI screenshot, notebook chart)
+	UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/ui -q
 
 lint: $(STAMP)  ## ruff's lint rules and its formatting: either can fail the build
 	$(BIN)/ruff check .

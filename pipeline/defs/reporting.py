@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import duckdb
 
+from pipeline.defs.automation import follow_inputs
 from pipeline.defs.partitions import daily_partitions
 from pipeline.defs.resources import WarehouseResource
 from pipeline.defs.schedules import DAILY_JOBS, RANGE_END_TAG, RANGE_START_TAG, inventory_job
@@ -85,8 +86,13 @@ def build_asset(model: Model, checks: list[Check]) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         check_specs=[check_spec(c, key) for c in checks],
         pool=POOL,
+        automation_condition=follow_inputs(),
         metadata={
             "dagster/table_name": model.relation,
+            # Names and meanings from the `-- col` header; the first build adds the DuckDB types.
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(name, "", description=text) for name, text in model.columns.items()]
+            ),
             "sql/path": f"sql/{model.layer}/{model.name}.sql",
             "sql/materialization": model.materialization,
             "sql/key": ", ".join(model.key),
