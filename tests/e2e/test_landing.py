@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -11,9 +10,9 @@ import pytest
 
 from pipeline.domino import ENDPOINTS
 from tests.e2e.conftest import PipelineUnderTest
+from tests.e2e.notebooks import assert_notebooks_run
 
 Make = Callable[..., PipelineUnderTest]
-NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "cost_and_audit.ipynb"
 INVENTORY_TRUTH = {
     # raw table -> the world's collection it mirrors
     "users": "users",
@@ -84,18 +83,6 @@ def assert_matches_truth(pipeline: PipelineUnderTest) -> None:
     assert pipeline.scalar("SELECT count(*) FROM raw._rejects") == 0
 
 
-def run_notebook(notebook: Path, duckdb_path: Path) -> dict:
-    """Execute a notebook's code cells in order, as a kernel would, against `duckdb_path`."""
-    cells = json.loads(notebook.read_text())["cells"]
-    namespace: dict = {}
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DOMINO_DUCKDB_PATH", str(duckdb_path))
-        for cell in cells:
-            if cell["cell_type"] == "code":
-                exec(compile("".join(cell["source"]), f"{notebook.name}", "exec"), namespace)
-    return namespace
-
-
 def assert_no_secret_landed(pipeline: PipelineUnderTest) -> None:
     """Credential and token endpoints land as metadata only: no simulated secret value in any column."""
     text_columns = pipeline.sql(
@@ -113,7 +100,9 @@ def assert_no_secret_landed(pipeline: PipelineUnderTest) -> None:
     assert pipeline.scalar("SELECT count(*) FROM raw.user_credentials") > 0
 
 
-def test_full_history_lands_every_catalogue_entry_and_matches_the_truth(pipeline_for: Make) -> None:
+def test_full_history_lands_every_catalogue_entry_and_matches_the_truth(
+    pipeline_for: Make, tmp_path: Path
+) -> None:
     pipeline = pipeline_for()
     summary = pipeline.run()
     assert summary.ok, summary.error
@@ -133,11 +122,7 @@ def test_full_history_lands_every_catalogue_entry_and_matches_the_truth(pipeline
     assert dict(pipeline.sql("SELECT budget_label, budget_limit FROM raw.budget_defaults")) == {
         label: b["limit"] for label, b in budgets.defaults.items()
     }
-    analysis = run_notebook(NOTEBOOK, pipeline.duckdb_path)
-    assert analysis["spend_by_tag"].height > 0
-    assert "(untagged)" in analysis["spend_by_tag"]["billing_tag"].to_list()
-    assert analysis["untagged_projects"].height > 0
-    assert analysis["recent_activity"].height > 0
+    assert_notebooks_run(pipeline.duckdb_path, [pipeline.simulator.admin_key], tmp_path)
     # cost reconciles with executions x tier prices, and untagged spend is visible as NULL billing tags
     compute = dict(
         pipeline.sql(
