@@ -37,7 +37,7 @@ test: lint $(FOCUS_STAMP) system-packages  ## lint, then the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 docs-images: $(STAMP) system-packages  ## re-take the README's pictures (UI screenshot, notebook chart)
-	UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/ui -q
+	UPDATE_DOCS_IMAGES=1 $(BIN)/pytest -q tests/ui "tests/e2e/test_landing.py::test_full_history_lands_every_catalogue_entry_and_matches_the_truth"
 
 lint: $(STAMP)  ## ruff's lint rules and its formatting: either can fail the build
 	$(BIN)/ruff check .

@@ -18,6 +18,12 @@ VEGA_LITE = "application/vnd.vegalite.v"
 DOCS_CHART = ROOT / "docs" / "img" / "spend-by-organization.png"
 
 
+def is_chart(output: dict) -> bool:
+    """An Altair chart: Vega-Lite JSON, or the HTML that embeds it (Altair's default renderer)."""
+    data = output.get("data", {})
+    return any(k.startswith(VEGA_LITE) for k in data) or "vegaEmbed" in data.get("text/html", "")
+
+
 def execute(notebook: Path, extra_code: str = "") -> nbformat.NotebookNode:
     """Run `notebook` (plus `extra_code` as a last cell) in a fresh kernel started in notebooks/."""
     nb = nbformat.read(notebook, as_version=4)
@@ -43,7 +49,7 @@ def assert_notebooks_run(duckdb_path: Path, secrets: list[str], tmp_path: Path) 
         executed = execute(notebook, extra)
         outputs = [o for cell in executed.cells if cell.cell_type == "code" for o in cell.outputs]
         assert not [o for o in outputs if o.output_type == "error"]
-        charts = [o for o in outputs if any(k.startswith(VEGA_LITE) for k in o.get("data", {}))]
+        charts = [o for o in outputs if is_chart(o)]
         assert len(charts) >= 2, f"{notebook.name} shows its charts"
         text = json.dumps(executed)
         assert str(duckdb_path.with_name(duckdb_path.stem + ".read.duckdb")) in text, "it read the read copy"

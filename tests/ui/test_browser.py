@@ -49,7 +49,6 @@ def test_the_asset_graph_renders_the_asset_names(dagster_ui: DagsterUI, tmp_path
         finally:
             browser.close()
     assert "Join the Dagster community" not in text, "nux is off in dagster.yaml"
-    assert "Python" in text and "SQL" in text, "asset kinds render"
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("UPDATE_DOCS_IMAGES") == "1":
         DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
