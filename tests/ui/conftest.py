@@ -96,6 +96,9 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterUI]:
     try:
         with dg.DagsterInstance.get() as instance:
             apply_pool_limits(instance)
+            # Create every SQLite storage now: two servers migrating fresh storages at once can race.
+            instance.get_runs(limit=1)
+            instance.all_instigator_state()
     finally:
         del os.environ["DAGSTER_HOME"]
     port, log = _free_port(), home / "servers.log"
@@ -103,15 +106,10 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterUI]:
     processes: list[subprocess.Popen] = []
     with log.open("w") as out:
         try:
-            for command in (
-                [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), *target],
-                [str(BIN / "dagster-daemon"), "run", *target],
-            ):
-                processes.append(
-                    subprocess.Popen(
-                        command, cwd=home, env=env, stdout=out, stderr=out, start_new_session=True
-                    )
-                )
+            webserver = [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), *target]
+            processes.append(
+                subprocess.Popen(webserver, cwd=home, env=env, stdout=out, stderr=out, start_new_session=True)
+            )
             ui = DagsterUI(f"http://127.0.0.1:{port}", home, duckdb_path, simulator, log)
 
             def serving() -> bool:
@@ -128,6 +126,10 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterUI]:
                 return bool((response.json().get("data") or {}).get("repositoriesOrError", {}).get("nodes"))
 
             ui.wait_for("the webserver and its code location", serving, timeout_s=240)
+            daemon = [str(BIN / "dagster-daemon"), "run", *target]  # after the webserver: no storage race
+            processes.append(
+                subprocess.Popen(daemon, cwd=home, env=env, stdout=out, stderr=out, start_new_session=True)
+            )
             yield ui
         finally:
             for process in processes:
