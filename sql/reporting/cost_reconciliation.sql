@@ -50,6 +50,8 @@ runs as (
         total_cost_usd,
     from staging.runs
     where started_at is not null and run_seconds > 0
+        and started_at < getvariable('partition_end')
+        and started_at + to_seconds(run_seconds) > getvariable('partition_start')
 ),
 
 run_days as (

@@ -370,3 +370,24 @@ def test_reports_follow_every_successful_load_for_the_days_it_loaded() -> None:
     assert single.tags == {RANGE_START_TAG: "2026-10-05", RANGE_END_TAG: "2026-10-05"}
     inventory = reports_request({}, date(2026, 11, 1), "r3")
     assert inventory.tags == {RANGE_START_TAG: "2026-10-31", RANGE_END_TAG: "2026-10-31"}
+
+
+def test_a_run_summary_ends_with_the_report_tables_and_the_headline_figures() -> None:
+    from pipeline.runner import RunSummary
+
+    summary = RunSummary(
+        ok=True,
+        duckdb_path="data/domino.duckdb",
+        seconds=1.0,
+        table_rows={"cost_allocation": 10},
+        model_rows={"reporting.cost_daily": 5},
+        headlines=["Top spenders, 2026-10 (closed):", "Untagged spend: $1.00 of $10.00 (10.0%)"],
+    )
+    lines = summary.render().splitlines()
+    assert lines[-5:] == [
+        "Built 1 report tables from sql/:",
+        "  reporting.cost_daily          5",
+        "",
+        "Top spenders, 2026-10 (closed):",
+        "Untagged spend: $1.00 of $10.00 (10.0%)",
+    ]
