@@ -19,6 +19,7 @@ from pipeline.defs.resources import WarehouseResource
 from pipeline.defs.schedules import DAILY_JOBS, RANGE_END_TAG, RANGE_START_TAG, inventory_job
 from pipeline.reporting import Check, Model, Window, build_model, evaluate, load_checks, load_models
 from pipeline.reporting.describe import ensure_raw_tables
+from pipeline.reporting.settings import memory_limit
 
 POOL = "duckdb_writer"
 
@@ -106,7 +107,9 @@ def build_asset(model: Model, checks: list[Check]) -> dg.AssetsDefinition:
         if partitioned and not config.full_rebuild:
             span = context.partition_time_window
             window = Window(span.start.date(), span.end.date())
-        with warehouse.warehouse().writing() as con:
+        store = warehouse.warehouse()
+        store.settings["memory_limit"] = memory_limit()
+        with store.writing() as con:
             if _missing_raw_tables(con, model):
                 ensure_raw_tables(con)  # an area never loaded reads as empty, not as an error
             result = build_model(con, model, window)

@@ -5,6 +5,7 @@ A model may only read the variables named in `VARIABLES` (a typo fails when the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 CHARGEBACK_RULES = ("proportional", "even")
@@ -46,6 +47,18 @@ def rightsizing_target(env: Mapping[str, str]) -> float:
         value = -1.0
     if not 0 < value <= 1:
         raise SettingError(f"DOMINO_RIGHTSIZING_TARGET is a utilisation share in (0, 1], not {text!r}")
+    return value
+
+
+def memory_limit(env: Mapping[str, str] | None = None) -> str:
+    """DuckDB's memory limit while models build (`DOMINO_REPORTS_MEMORY_LIMIT`, default 1GB): a full rebuild
+    of a year of allocation sorts and windows more than the raw loads' small limit allows."""
+    env = os.environ if env is None else env
+    value = (env.get("DOMINO_REPORTS_MEMORY_LIMIT") or "1GB").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+        raise SettingError(
+            f"DOMINO_REPORTS_MEMORY_LIMIT is a DuckDB memory size such as 512MB or 2GB, not {value!r}"
+        )
     return value
 
 

@@ -322,7 +322,7 @@ def test_readme_table_list_is_generated_from_the_comments() -> None:
 
 
 def test_settings_become_variables_and_bad_values_are_refused() -> None:
-    from pipeline.reporting.settings import SettingError, model_variables
+    from pipeline.reporting.settings import SettingError, memory_limit, model_variables
 
     assert model_variables({}) == {
         "chargeback_rule": "proportional",
@@ -341,6 +341,9 @@ def test_settings_become_variables_and_bad_values_are_refused() -> None:
     }
     with pytest.raises(SettingError, match="DOMINO_RIGHTSIZING_TARGET"):
         model_variables({"DOMINO_RIGHTSIZING_TARGET": "70%"})
+    assert memory_limit({}) == "1GB" and memory_limit({"DOMINO_REPORTS_MEMORY_LIMIT": "512MB"}) == "512MB"
+    with pytest.raises(SettingError, match="DOMINO_REPORTS_MEMORY_LIMIT"):
+        memory_limit({"DOMINO_REPORTS_MEMORY_LIMIT": "lots"})
     with pytest.raises(SettingError, match="DOMINO_CHARGEBACK_RULE must be one of proportional, even"):
         model_variables({"DOMINO_CHARGEBACK_RULE": "by-headcount"})
     with pytest.raises(SettingError, match="DOMINO_BUDGET_ALERT_THRESHOLDS"):
