@@ -1,15 +1,31 @@
-"""Sensors: publish the read copy after every successful run, and alert on failed runs (then: budgets and
-untagged spend, read from the read copy so that sensors never hold the warehouse)."""
+"""Sensors: publish the read copy after every successful run; alert on failed runs, on budget forecasts
+crossing an alert threshold and on newly untagged spend (those two read the read copy, so a sensor never
+holds the warehouse's lock)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dagster as dg
+import duckdb
 
 from pipeline.alerts import Alert, send
 from pipeline.defs.resources import WarehouseResource
-from pipeline.readcopy import publish_read_copy
+from pipeline.readcopy import publish_read_copy, read_copy_path
+from pipeline.spend_alerts import (
+    COST_DAILY,
+    FORECAST,
+    UNTAGGED,
+    Check,
+    ReadCopyUnavailable,
+    budget_check,
+    read_copy,
+    untagged_check,
+)
 
 WILL_RETRY_TAG = "dagster/will_retry"
+SPEND_ALERT_INTERVAL_SECONDS = 600
+"""The read copy changes after runs only (a few times a day), and a tick is one small query on it."""
 
 
 @dg.run_status_sensor(
@@ -47,6 +63,56 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     )
 
 
+def _alert_from_read_copy(
+    context: dg.SensorEvaluationContext,
+    warehouse: WarehouseResource,
+    check: Callable[[duckdb.DuckDBPyConnection, str | None], Check],
+    *relations: str,
+) -> dg.SensorResult | dg.SkipReason:
+    """Run `check` on the read copy, send its new alerts, and keep its cursor (no run is ever requested)."""
+    try:
+        with read_copy(read_copy_path(warehouse.warehouse().path), *relations) as con:
+            result = check(con, context.cursor)
+    except ReadCopyUnavailable as missing:
+        return dg.SkipReason(str(missing))
+    for alert in result.alerts:
+        send(alert, context.log)
+    return dg.SensorResult(skip_reason=result.summary, cursor=result.cursor)
+
+
+@dg.sensor(
+    name="alert_on_budget_forecast",
+    minimum_interval_seconds=SPEND_ALERT_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Alerts when a project's, organization's or billing tag's month-end forecast "
+    "(reporting.spend_forecast in the read copy) reaches a higher alert threshold of its Domino budget "
+    "(DOMINO_BUDGET_ALERT_THRESHOLDS; 1.0 = over budget), with forecast, budget and crossing date; once per "
+    "label, month and threshold (the cursor), for the latest month and the one before. To the sensor's "
+    "log in the UI, and DOMINO_ALERT_WEBHOOK_URL when set.",
+)
+def budget_alert_sensor(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+) -> dg.SensorResult | dg.SkipReason:
+    return _alert_from_read_copy(context, warehouse, budget_check, FORECAST)
+
+
+@dg.sensor(
+    name="alert_on_new_untagged_spend",
+    minimum_interval_seconds=SPEND_ALERT_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Alerts when a project newly shows spend without a billing tag "
+    "(reporting.untagged_spend in the read copy, latest month and the one before), with its owner, "
+    "organization and untagged cost; once per project while it stays untagged (the cursor). To the "
+    "sensor's log in the UI, and DOMINO_ALERT_WEBHOOK_URL when set.",
+)
+def untagged_spend_alert_sensor(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+) -> dg.SensorResult | dg.SkipReason:
+    return _alert_from_read_copy(context, warehouse, untagged_check, UNTAGGED, COST_DAILY)
+
+
 @dg.definitions
 def sensors() -> dg.Definitions:
-    return dg.Definitions(sensors=[read_copy_sensor, run_failure_alert])
+    return dg.Definitions(
+        sensors=[read_copy_sensor, run_failure_alert, budget_alert_sensor, untagged_spend_alert_sensor]
+    )
