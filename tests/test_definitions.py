@@ -33,6 +33,23 @@ def test_code_location_has_an_asset_per_table_and_the_schedules() -> None:
     assert {"cost_allocation", "cost_allocation_summary", "audit_events", "jobs"} <= names
 
 
+def test_the_sensors_run_by_default_and_say_what_they_watch() -> None:
+    sensors = {s.name: s for s in defs().sensors}  # type: ignore[union-attr]
+    ours = {
+        "publish_read_copy",
+        "alert_on_run_failure",
+        "alert_on_budget_forecast",
+        "alert_on_new_untagged_spend",
+    }
+    assert ours <= set(sensors)
+    for name in ours:
+        assert sensors[name].default_status is dg.DefaultSensorStatus.RUNNING, name
+        assert sensors[name].description, name
+    for name in ("alert_on_budget_forecast", "alert_on_new_untagged_spend"):
+        assert 300 <= sensors[name].minimum_interval_seconds <= 900, "a cheap read, every 5-15 minutes"  # type: ignore[operator]
+        assert "read copy" in sensors[name].description  # type: ignore[operator]
+
+
 def test_every_cli_command_has_help() -> None:
     for command in (
         [],

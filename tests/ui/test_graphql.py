@@ -70,7 +70,12 @@ def test_every_asset_shows_its_metadata_checks_and_the_schedules_and_sensors(dag
     repo = repository(dagster_ui)
     assert {s["name"] for s in repo["schedules"]} == {s.name for s in definitions.schedules}  # type: ignore[union-attr]
     sensors = {s["name"] for s in repo["sensors"]}
-    assert sensors >= {s.name for s in definitions.sensors} | {"publish_read_copy", "alert_on_run_failure"}  # type: ignore[union-attr]
+    assert sensors >= {s.name for s in definitions.sensors} | {  # type: ignore[union-attr]
+        "publish_read_copy",
+        "alert_on_run_failure",
+        "alert_on_budget_forecast",
+        "alert_on_new_untagged_spend",
+    }
     assert "default_automation_condition_sensor" in sensors, (
         "reporting follows its inputs (declarative automation)"
     )
