@@ -1,7 +1,9 @@
 """One benchmark measurement, meant to run alone in a fresh (spawned) process so its peak RSS is its own.
 
-Two kinds over the same daily pages: the *fetch bound* (bare httpx + orjson, nothing else) and the
-*pipeline* (`Extraction.run` end to end into a throwaway DuckDB file).
+Kinds over the same daily pages: the *fetch bound* (`fetch`: bare httpx + orjson, nothing else;
+`bytes`: httpx only, the body left undecoded) and the *pipeline* (`Extraction.run` end to end into a
+throwaway DuckDB file, `shaping` = `columnar` or the per-record `records` path). Peak RSS is the
+process's own high-water mark (`ru_maxrss`), imports included, as for the dlt peer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import cProfile
 import io
 import os
 import pstats
+import resource
 import tempfile
 import threading
 import time
@@ -25,19 +28,28 @@ SAMPLE_SECONDS = 0.05
 MB = 1024 * 1024
 
 PROFILE_BUCKETS: dict[str, tuple[str, str, str | None]] = {
-    "client HTTP+JSON (iter_pages)": ("pipeline/domino/client.py", "iter_pages", None),
-    "window filter (_inside_window)": ("pipeline/extract/engine.py", "_inside_window", None),
-    "shaping (shape_batch, main table)": ("pipeline/transform/shape.py", "shape_batch", "_stage_page"),
-    "child shaping (shape_children)": ("pipeline/transform/shape.py", "shape_children", None),
-    "staging (Stage.add)": ("pipeline/warehouse/staging.py", "add", None),
-    "commit (Warehouse.commit)": ("pipeline/warehouse/warehouse.py", "commit", None),
+    "fetch: HTTP (httpx request)": ("pipeline/domino/client.py", "_attempt", None),
+    "fetch: split body (msgspec)": ("pipeline/domino/client.py", "_split_raw", None),
+    "fetch: envelope (read_raw_list)": ("pipeline/domino/raw_envelopes.py", "read_raw_list", None),
+    "shape: read page (polars + msgspec)": ("pipeline/transform/columnar.py", "_read", None),
+    "shape: columns (casts, checks)": ("pipeline/transform/columnar.py", "_column", None),
+    "shape: text columns (polars)": ("pipeline/transform/columnar.py", "_texts", None),
+    "shape: keys (sha1, occurrences)": ("pipeline/transform/columnar_audit.py", "derive_events", None),
+    "shape: targets explode": ("pipeline/transform/columnar_audit.py", "explode_targets", None),
+    "shape: _raw, assemble": ("pipeline/transform/shape.py", "assemble", None),
+    "shape: records path (fallback / records)": ("pipeline/transform/shape.py", "shape_batch", None),
+    "stage: Stage.add (+ Parquet parts)": ("pipeline/warehouse/staging.py", "add", None),
+    "commit: Warehouse.commit (DuckDB)": ("pipeline/warehouse/warehouse.py", "commit", None),
+    "main thread waits for pages": ("queue.py", "get", "ordered_fetch"),
 }
-"""(file, function, only when called from this function) whose cumulative time is one pipeline stage."""
+"""(file, function, only when called from this function) whose cumulative time is one pipeline stage;
+summed over every thread (fetch, shape, commit run side by side, so the stages add up to more than the
+wall time)."""
 
 
 @dataclass(frozen=True)
 class Job:
-    """What a child process measures: `kind` is 'fetch' or 'pipeline'; [start, end) are UTC days."""
+    """What a child process measures: `kind` is 'fetch', 'bytes' or 'pipeline'; [start, end) are UTC days."""
 
     kind: str
     dataset: str
@@ -46,6 +58,7 @@ class Job:
     base_url: str
     api_key: str
     profile_to: str | None = None
+    shaping: str = "columnar"
 
 
 @dataclass
@@ -89,22 +102,32 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._process.memory_info().rss)
+        high_water = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.peak = max(self.peak, self._process.memory_info().rss, high_water)
 
 
 def measure(job: Job) -> dict[str, Any]:
     """Entry point of the child process: run `job` once and return its Result as a dict."""
-    runner = _fetch_bound if job.kind == "fetch" else _pipeline
+    runner = _pipeline if job.kind == "pipeline" else _fetch_bound
     prepared = runner(job)
     baseline = psutil.Process().memory_info().rss
-    profiler = cProfile.Profile() if job.profile_to else None
+    profilers: list[cProfile.Profile] = []
+
+    def profile_thread(*_: object) -> None:  # the first event of each new thread starts its profiler
+        profiler = cProfile.Profile()
+        profilers.append(profiler)
+        profiler.enable()
+
     with PeakRss() as rss:
         began = time.perf_counter()
-        if profiler is not None:
-            profiler.enable()
+        if job.profile_to:
+            threading.setprofile(profile_thread)
+            profile_thread()
         records, requests = prepared()
-        if profiler is not None:
-            profiler.disable()
+        if job.profile_to:
+            threading.setprofile(None)  # type: ignore[arg-type]
+            for profiler in profilers:
+                profiler.disable()
         seconds = time.perf_counter() - began
     result = Result(
         job.kind,
@@ -116,9 +139,12 @@ def measure(job: Job) -> dict[str, Any]:
         round(rss.peak / MB, 1),
         requests,
     )
-    if profiler is not None and job.profile_to:
-        profiler.dump_stats(job.profile_to)
-        result.profile_top, result.profile_buckets = _summarise(profiler)
+    if profilers and job.profile_to:
+        stats = pstats.Stats(profilers[0])
+        for profiler in profilers[1:]:
+            stats.add(profiler)
+        stats.dump_stats(job.profile_to)
+        result.profile_top, result.profile_buckets = _summarise(stats)
     return result.as_dict()
 
 
@@ -132,11 +158,12 @@ def _settings(job: Job) -> Any:
 
     os.environ["DOMINO_API_HOST"] = job.base_url
     os.environ["DOMINO_USER_API_KEY"] = job.api_key
+    os.environ["DOMINO_SHAPING"] = job.shaping
     return DominoSettings.from_env()
 
 
 def _fetch_bound(job: Job) -> Callable[[], tuple[int, int]]:
-    """Bare httpx + orjson over the very same requests the pipeline sends (params from `window_request`)."""
+    """Bare httpx + orjson (`bytes`: httpx alone) over the very requests the pipeline sends."""
     import httpx
     import orjson
 
@@ -148,6 +175,8 @@ def _fetch_bound(job: Job) -> Callable[[], tuple[int, int]]:
     path = ep.path if ep.path_setting is None else getattr(settings, ep.path_setting)
     list_key = ep.list_keys[0]
     limit = settings.page_size_for(ep.name, ep.page_size)
+    count_marker = {"audit": b'{"timestamp":', "cost": b'{"name":'}[job.dataset]
+    """`bytes` counts records by a marker each record starts with, without decoding the body."""
 
     def run() -> tuple[int, int]:
         records = requests = 0
@@ -164,11 +193,14 @@ def _fetch_bound(job: Job) -> Callable[[], tuple[int, int]]:
                     response = http.get(path, params=query)
                     response.raise_for_status()
                     requests += 1
-                    items = orjson.loads(response.content)[list_key]
-                    records += len(items)
-                    if ep.pagination != "offset" or len(items) < limit:
+                    if job.kind == "bytes":
+                        count = response.content.count(count_marker)
+                    else:
+                        count = len(orjson.loads(response.content)[list_key])
+                    records += count
+                    if ep.pagination != "offset" or count < limit:
                         break
-                    offset += len(items)
+                    offset += count
         return records, requests
 
     return run
@@ -197,12 +229,11 @@ def _pipeline(job: Job) -> Callable[[], tuple[int, int]]:
     return run
 
 
-def _summarise(profiler: cProfile.Profile) -> tuple[str, dict[str, float]]:
-    """The top 15 functions by cumulative time, and the cumulative seconds of each pipeline stage."""
+def _summarise(stats: pstats.Stats) -> tuple[str, dict[str, float]]:
+    """The top 25 functions by own time, and the cumulative seconds of each pipeline stage."""
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
-    stats.print_stats(15)
-    raw = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    raw = dict(stats.stats)  # type: ignore[attr-defined]
+    pstats.Stats(stats, stream=out).strip_dirs().sort_stats("tottime").print_stats(25)
     buckets: dict[str, float] = {}
     for label, (file_suffix, function, caller) in PROFILE_BUCKETS.items():
         seconds = 0.0

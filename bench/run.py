@@ -1,10 +1,18 @@
-"""`make bench`: records/s and peak RSS of the pipeline end to end vs the bare fetch bound, at scale=large.
+"""`make bench`: records/s and peak RSS end to end, side by side with the fetch bound and with dlt.
 
-Starts the Domino simulator in its own process (its own core), then runs every measurement in a fresh
-spawned process so each peak RSS is that measurement's alone. Prints a side-by-side table and the issue's
-targets (PASS/MISS), and writes `bench-results/bench.json`.
+Two servers:
+- the fast page server (`bench.pages`, pre-rendered pages, so the server is not the bottleneck):
+  audit events at 100k/day over 2 days (200k) and 20 days (2M), at 10k/day over 20 days (200k, for
+  memory against events per day), and cost allocation (2,500 rows/day, 30 days);
+- the simulator at `scale=large` (its own rendering caps the fetch bound): audit 15 days, cost 30 days.
 
-Run: `python -m bench [--quick] [--audit-days 15,146] [--cost-days 30] [--profile]`.
+Each measurement runs alone in a fresh spawned process (its peak RSS is its own): `fetch` (httpx +
+orjson, the fetch bound), `bytes` (httpx alone), `pipeline` (the columnar path, `Extraction.run` into
+DuckDB), `records` (the same pipeline on the per-record path) and `dlt` (`rest_api` → DuckDB with the
+parquet loader, in `.venv-dlt`). Ratios compare measurements of the same run. Prints the table, the issue's
+targets (PASS/MISS) and a per-stage profile of one pipeline run; writes `bench-results/bench.json`.
+
+Run: `python -m bench [--quick] [--no-simulator] [--no-profile]`.
 """
 
 from __future__ import annotations
@@ -19,25 +27,64 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.measure import Job, measure
+from bench.pages import page_server
 
 WORLD_END = date(2026, 11, 1)
 """Last (exclusive) day of the simulator's default world; windows are the N days before it."""
 RESULTS = Path("bench-results")
+DLT_PYTHON = Path(".venv-dlt/bin/python")
 SIMULATOR_START_TIMEOUT_S = 180.0
 
 AUDIT_EVENTS_PER_S_TARGET = 100_000
 FETCH_RATIO_TARGET = 0.5
+DLT_RATIO_TARGET = 10.0
 PEAK_RSS_MB_TARGET = 300.0
 FLAT_TOLERANCE_MB = 30.0
 FLAT_TOLERANCE_SHARE = 0.15
-"""RSS counts as flat when the largest run's peak exceeds the smallest's by at most max(30 MB, 15%)."""
+"""RSS counts as flat when the larger run's peak exceeds the smaller's by at most max(30 MB, 15%)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the table: a dataset over a window on a server, and which kinds to measure."""
+
+    label: str
+    server: str
+    """`pages:<events per day>` or `simulator`."""
+    dataset: str
+    days: int
+    kinds: tuple[str, ...]
+
+
+def _plan(args: argparse.Namespace) -> list[Case]:
+    if args.quick:
+        return [
+            Case(
+                "audit 20k/day", "pages:20000", "audit", 2, ("fetch", "bytes", "pipeline", "records", "dlt")
+            ),
+            Case("audit 2k/day", "pages:2000", "audit", 4, ("fetch", "pipeline")),
+            Case("cost 2.5k/day", "pages:20000", "cost", 3, ("fetch", "pipeline", "records", "dlt")),
+        ]
+    cases = [
+        Case("audit 100k/day", "pages:100000", "audit", 2, ("fetch", "bytes", "pipeline", "records", "dlt")),
+        Case("audit 100k/day", "pages:100000", "audit", 20, ("fetch", "pipeline")),
+        Case("audit 10k/day", "pages:10000", "audit", 20, ("fetch", "pipeline")),
+        Case("cost 2.5k/day", "pages:100000", "cost", 30, ("fetch", "pipeline", "records", "dlt")),
+    ]
+    if not args.no_simulator:
+        cases += [
+            Case("audit (simulator)", "simulator", "audit", 15, ("fetch", "pipeline")),
+            Case("cost (simulator)", "simulator", "cost", 30, ("fetch", "pipeline")),
+        ]
+    return cases
 
 
 def _free_port() -> int:
@@ -92,173 +139,226 @@ def _in_fresh_process(job: Job) -> dict[str, Any]:
         return pool.submit(measure, job).result()
 
 
-def _day_list(text: str) -> list[int]:
-    try:
-        values = sorted({int(part) for part in text.split(",") if part.strip()})
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated day counts, got {text!r}") from None
-    if not values or values[0] < 1 or values[-1] > 365:
-        raise argparse.ArgumentTypeError(f"day counts must lie in 1..365, got {text!r}")
-    return values
-
-
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--audit-days", type=_day_list, default=None,
-        help="audit window sizes in days (default 15,146 ≈ 200k and 2M events; --quick: 2,6)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--cost-days", type=_day_list, default=None, help="cost window sizes in days (default 30; --quick: 3)"
+def _dlt(dataset: str, base_url: str, start: date, end: date) -> dict[str, Any] | None:
+    """dlt's measurement in its own virtualenv (None when `.venv-dlt` is missing: `make bench` makes it)."""
+    if not DLT_PYTHON.exists():
+        return None
+    if dataset == "audit":
+        start_ms = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp() * 1000)
+        end_ms = int(datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp() * 1000)
+        args = [str(start_ms), str(end_ms)]
+    else:
+        args = [start.isoformat(), str((end - start).days)]
+    command = [str(DLT_PYTHON), "bench/dlt_peer.py", dataset, base_url, *args]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"},
     )
-    parser.add_argument("--quick", action="store_true", help="small windows, for a smoke run")
-    parser.add_argument(
-        "--profile", action="store_true",
-        help="also profile one pipeline run per dataset (smallest size; top 15 cumulative; "
-        "bench-results/*.prof)",
-    )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args(argv)
-    args.audit_days = args.audit_days or ([2, 6] if args.quick else [15, 146])
-    args.cost_days = args.cost_days or ([3] if args.quick else [30])
-    return args
+    if done.returncode != 0:
+        raise RuntimeError(f"dlt peer failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["records_per_s"] = round(result["records"] / result["seconds"], 1) if result["seconds"] else 0.0
+    return result
 
 
 def _window(n_days: int) -> tuple[date, date]:
     return WORLD_END - timedelta(days=n_days), WORLD_END
 
 
-def _row(dataset: str, n_days: int, fetch: dict[str, Any], pipe: dict[str, Any]) -> dict[str, Any]:
-    ratio = pipe["records_per_s"] / fetch["records_per_s"] if fetch["records_per_s"] else 0.0
+def _measure_case(case: Case, base_url: str, api_key: str) -> dict[str, Any]:
+    start, end = _window(case.days)
+    measured: dict[str, Any] = {}
+    for kind in case.kinds:
+        print(f"{case.label:<18} {case.days:>3} d {kind:<8} ...", end=" ", flush=True)
+        if kind == "dlt":
+            result = _dlt(case.dataset, base_url, start, end)
+            if result is None:
+                print("skipped (no .venv-dlt; `make bench` creates it)", flush=True)
+                continue
+        else:
+            pipeline_kind = "pipeline" if kind in ("pipeline", "records") else kind
+            shaping = "records" if kind == "records" else "columnar"
+            result = _in_fresh_process(
+                Job(pipeline_kind, case.dataset, start, end, base_url, api_key, None, shaping)
+            )
+        measured[kind] = result
+        rate, peak = result["records_per_s"], result["peak_rss_mb"]
+        print(
+            f"{result['records']:,} in {result['seconds']:.1f} s = {rate:,.0f}/s, peak RSS {peak:.0f} MB",
+            flush=True,
+        )
+    pipe = measured.get("pipeline", {})
+
+    def ratio(kind: str) -> float | None:
+        other = measured.get(kind)
+        if not pipe or not other or not other.get("records_per_s"):
+            return None
+        return round(pipe["records_per_s"] / other["records_per_s"], 3)
+
     return {
-        "dataset": dataset,
-        "days": n_days,
-        "fetch": fetch,
-        "pipeline": pipe,
-        "ratio_pipeline_to_fetch": round(ratio, 3),
-        "pipeline_peak_rss_mb": pipe["peak_rss_mb"],
-        "pipeline_rss_growth_mb": round(pipe["peak_rss_mb"] - pipe["baseline_rss_mb"], 1),
+        "label": case.label,
+        "server": case.server,
+        "dataset": case.dataset,
+        "days": case.days,
+        "measured": measured,
+        "ratio_fetch": ratio("fetch"),
+        "ratio_bytes": ratio("bytes"),
+        "ratio_records": ratio("records"),
+        "ratio_dlt": ratio("dlt"),
     }
 
 
+def _cell(result: dict[str, Any] | None) -> str:
+    if not result:
+        return f"{'-':>17}"
+    return f"{result['records_per_s']:>9,.0f} {result['peak_rss_mb']:>5.0f}MB"
+
+
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    header = (
-        f"{'dataset':<7} {'days':>4} | {'fetch recs':>10} {'s':>7} {'recs/s':>9} {'RSS MB':>7} | "
-        f"{'pipe recs':>10} {'s':>7} {'recs/s':>9} {'ratio':>6} {'peak MB':>8} {'+base':>6}"
+    kinds = ("fetch", "bytes", "pipeline", "records", "dlt")
+    header = f"{'case':<18} {'days':>4} {'records':>10} | " + " | ".join(
+        f"{k + ' /s, RSS':>17}" for k in kinds
     )
+    header += " | pipe/fetch pipe/dlt"
     print("\n" + header + "\n" + "-" * len(header))
     for row in rows:
-        f, p = row["fetch"], row["pipeline"]
-        print(
-            f"{row['dataset']:<7} {row['days']:>4} | {f['records']:>10,} {f['seconds']:>7.1f} "
-            f"{f['records_per_s']:>9,.0f} {f['peak_rss_mb']:>7.0f} | "
-            f"{p['records']:>10,} {p['seconds']:>7.1f} "
-            f"{p['records_per_s']:>9,.0f} {row['ratio_pipeline_to_fetch']:>6.2f} {p['peak_rss_mb']:>8.0f} "
-            f"{row['pipeline_rss_growth_mb']:>6.0f}"
-        )
-    print("(peak MB = peak RSS of the measuring process during the run; +base = peak minus RSS just before)")
+        m = row["measured"]
+        records = m.get("pipeline", {}).get("records", 0)
+        cells = " | ".join(_cell(m.get(k)) for k in kinds)
+        fetch = f"{row['ratio_fetch']:.2f}" if row["ratio_fetch"] is not None else "-"
+        dlt = f"{row['ratio_dlt']:.1f}" if row["ratio_dlt"] is not None else "-"
+        print(f"{row['label']:<18} {row['days']:>4} {records:>10,} | {cells} | {fetch:>10} {dlt:>8}")
+    print("(records/s and peak RSS per measurement; ratios: the pipeline's records/s over the other's)")
+
+
+def _flat(small: dict[str, Any], big: dict[str, Any], what: str) -> dict[str, Any]:
+    lo, hi = small["measured"]["pipeline"]["peak_rss_mb"], big["measured"]["pipeline"]["peak_rss_mb"]
+    return {
+        "target": f"peak RSS flat {what}",
+        "measured": f"{lo:.0f} MB -> {hi:.0f} MB",
+        "ok": hi - lo <= max(FLAT_TOLERANCE_MB, FLAT_TOLERANCE_SHARE * lo),
+    }
 
 
 def _targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The issue's targets, judged on the measured rows (audit targets on the largest audit window)."""
-    audit = sorted((r for r in rows if r["dataset"] == "audit"), key=lambda r: r["pipeline"]["records"])
+    """The issue's targets, judged on the fast page server's rows."""
+    fast = [r for r in rows if r["server"].startswith("pages:") and "pipeline" in r["measured"]]
+    audit = sorted(
+        (r for r in fast if r["dataset"] == "audit"), key=lambda r: r["measured"]["pipeline"]["records"]
+    )
     checks: list[dict[str, Any]] = []
     if audit:
-        big = audit[-1]
-        rate = big["pipeline"]["records_per_s"]
+        big = audit[-1]["measured"]["pipeline"]
         checks.append(
             {
                 "target": f">= {AUDIT_EVENTS_PER_S_TARGET:,} audit events/s end to end (2 cores)",
-                "measured": f"{rate:,.0f}/s over {big['pipeline']['records']:,} events",
-                "ok": rate >= AUDIT_EVENTS_PER_S_TARGET,
+                "measured": f"{big['records_per_s']:,.0f}/s over {big['records']:,} events",
+                "ok": big["records_per_s"] >= AUDIT_EVENTS_PER_S_TARGET,
             }
         )
-    for row in rows:
+    for row in fast:
+        if row["ratio_fetch"] is not None:
+            checks.append(
+                {
+                    "target": f">= {FETCH_RATIO_TARGET}x fetch bound ({row['label']}, {row['days']} d)",
+                    "measured": f"{row['ratio_fetch']:.2f}x",
+                    "ok": row["ratio_fetch"] >= FETCH_RATIO_TARGET,
+                }
+            )
+        if row["ratio_dlt"] is not None:
+            checks.append(
+                {
+                    "target": f">= {DLT_RATIO_TARGET:.0f}x dlt ({row['label']}, {row['days']} d)",
+                    "measured": f"{row['ratio_dlt']:.1f}x",
+                    "ok": row["ratio_dlt"] >= DLT_RATIO_TARGET,
+                }
+            )
+    if fast:
+        worst = max(fast, key=lambda r: r["measured"]["pipeline"]["peak_rss_mb"])
+        peak = worst["measured"]["pipeline"]["peak_rss_mb"]
         checks.append(
             {
-                "target": f">= {FETCH_RATIO_TARGET}x fetch bound ({row['dataset']}, {row['days']} d)",
-                "measured": f"{row['ratio_pipeline_to_fetch']:.2f}x",
-                "ok": row["ratio_pipeline_to_fetch"] >= FETCH_RATIO_TARGET,
+                "target": f"peak RSS <= {PEAK_RSS_MB_TARGET:.0f} MB",
+                "measured": f"{peak:.0f} MB at most ({worst['label']}, {worst['days']} d)",
+                "ok": peak <= PEAK_RSS_MB_TARGET,
             }
         )
-    worst = max(rows, key=lambda r: r["pipeline_peak_rss_mb"])
-    where = f"{worst['dataset']}, {worst['days']} d"
-    checks.append(
-        {
-            "target": f"peak RSS <= {PEAK_RSS_MB_TARGET:.0f} MB",
-            "measured": f"{worst['pipeline_peak_rss_mb']:.0f} MB at most ({where})",
-            "ok": worst["pipeline_peak_rss_mb"] <= PEAK_RSS_MB_TARGET,
-        }
-    )
-    if len(audit) >= 2:
-        small, big = audit[0], audit[-1]
-        lo, hi = small["pipeline_peak_rss_mb"], big["pipeline_peak_rss_mb"]
-        checks.append(
-            {
-                "target": f"peak RSS flat from {small['pipeline']['records']:,} "
-                f"to {big['pipeline']['records']:,} audit events",
-                "measured": f"{lo:.0f} MB -> {hi:.0f} MB",
-                "ok": hi - lo <= max(FLAT_TOLERANCE_MB, FLAT_TOLERANCE_SHARE * lo),
-            }
-        )
+    dense = [r for r in audit if r["label"] == audit[-1]["label"]] if audit else []
+    sparse = [r for r in audit if dense and r["label"] != dense[0]["label"]]
+    if len(dense) >= 2:
+        lo, hi = (r["measured"]["pipeline"]["records"] for r in (dense[0], dense[-1]))
+        what = f"from {lo:,} to {hi:,} events"
+        checks.append(_flat(dense[0], dense[-1], what))
+    if sparse and dense:
+        checks.append(_flat(sparse[0], dense[0], f"from {sparse[0]['label']} to {dense[0]['label']}"))
     return checks
 
 
-def _print_profile(dataset: str, result: dict[str, Any]) -> None:
-    print(f"\n== profile: pipeline {dataset}, {result['days']} d, {result['records']:,} records, "
-          f"{result['seconds']:.1f} s (under cProfile) ==")  # fmt: skip
+def _print_profile(result: dict[str, Any]) -> None:
+    print(f"\n== profile: pipeline, {result['records']:,} audit events in {result['seconds']:.1f} s "
+          "(under cProfile, every thread) ==")  # fmt: skip
     for label, seconds in (result.get("profile_buckets") or {}).items():
         share = seconds / result["seconds"] if result["seconds"] else 0.0
-        print(f"  {label:<34} {seconds:>7.2f} s cumulative ({share:.0%})")
+        print(f"  {label:<44} {seconds:>7.2f} s ({share:.0%} of the run's wall time)")
     print(result.get("profile_top", ""))
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small windows, for a smoke run")
+    parser.add_argument("--no-simulator", action="store_true", help="only the fast page server")
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiled pipeline run")
+    parser.add_argument("--seed", type=int, default=42)
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     RESULTS.mkdir(exist_ok=True)
-    plan = [("audit", n) for n in args.audit_days] + [("cost", n) for n in args.cost_days]
-    rows: list[dict[str, Any]] = []
-    profiles: dict[str, dict[str, Any]] = {}
     began = time.perf_counter()
-    with Simulator("large", args.seed) as sim:
-        for dataset, n_days in plan:
-            start, end = _window(n_days)
-            measured = {}
-            for kind in ("fetch", "pipeline"):
-                print(f"{dataset:<5} {n_days:>3} d [{start}, {end}) {kind} ...", end=" ", flush=True)
-                measured[kind] = _in_fresh_process(Job(kind, dataset, start, end, sim.base_url, sim.api_key))
-                m = measured[kind]
-                print(f"{m['records']:,} records in {m['seconds']:.1f} s, peak RSS {m['peak_rss_mb']:.0f} MB",
-                      flush=True)  # fmt: skip
-            rows.append(_row(dataset, n_days, measured["fetch"], measured["pipeline"]))
-        if args.profile:
-            for dataset, n_days in ((d, min(n for k, n in plan if k == d)) for d in ("audit", "cost")):
-                start, end = _window(n_days)
-                prof = str(RESULTS / f"profile-{dataset}.prof")
-                print(f"{dataset:<5} {n_days:>3} d pipeline under cProfile ...", flush=True)
-                profiles[dataset] = _in_fresh_process(
-                    Job("pipeline", dataset, start, end, sim.base_url, sim.api_key, profile_to=prof)
-                )
+    rows: list[dict[str, Any]] = []
+    profile: dict[str, Any] | None = None
+    load_before = os.getloadavg()
+    cases = _plan(args)
+    for server in dict.fromkeys(c.server for c in cases):
+        mine = [c for c in cases if c.server == server]
+        if server == "simulator":
+            with Simulator("large", args.seed) as sim:
+                rows += [_measure_case(c, sim.base_url, sim.api_key) for c in mine]
+            continue
+        per_day = int(server.split(":")[1])
+        with page_server(per_day, args.seed) as url:
+            print(f"page server: {per_day:,} audit events per day", flush=True)
+            rows += [_measure_case(c, url, "bench-key") for c in mine]
+            if not args.no_profile and profile is None and any(c.dataset == "audit" for c in mine):
+                first = next(c for c in mine if c.dataset == "audit")
+                start, end = _window(first.days)
+                print(f"{first.label:<18} {first.days:>3} d pipeline under cProfile ...", flush=True)
+                prof = str(RESULTS / "profile-audit.prof")
+                profile = _in_fresh_process(Job("pipeline", "audit", start, end, url, "bench-key", prof))
     _print_table(rows)
     checks = _targets(rows)
     print("\nTargets (issue):")
     for check in checks:
         print(f"  {'PASS' if check['ok'] else 'MISS'}  {check['target']}: {check['measured']}")
-    for dataset, result in profiles.items():
-        _print_profile(dataset, result)
+    if profile is not None:
+        _print_profile(profile)
     report = {
-        "scale": "large",
-        "seed": args.seed,
         "cpu_count": os.cpu_count(),
-        "world_end": WORLD_END.isoformat(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "rows": rows,
         "targets": checks,
-        "profiles": {d: {k: v for k, v in r.items() if k != "profile_top"} for d, r in profiles.items()},
+        "profile": {k: v for k, v in (profile or {}).items() if k != "profile_top"},
         "total_seconds": round(time.perf_counter() - began, 1),
     }
     out = RESULTS / "bench.json"
     out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"\nwrote {out} (total {report['total_seconds']:.0f} s)")
+    print(f"\nload average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f} (2 cores)")
+    print(f"wrote {out} (total {report['total_seconds']:.0f} s)")
     return 0
 
 

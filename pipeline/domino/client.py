@@ -18,19 +18,28 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import msgspec
 import orjson
 
 from pipeline.domino.auth import DominoAuth
 from pipeline.domino.budget import RequestBudget
 from pipeline.domino.catalogue import Endpoint
 from pipeline.domino.envelopes import Envelope, Record, read_list, read_single
-from pipeline.domino.errors import DominoApiError, PagingError, TransientResponseError, redact
+from pipeline.domino.errors import (
+    DominoApiError,
+    EnvelopeError,
+    PagingError,
+    TransientResponseError,
+    redact,
+)
+from pipeline.domino.raw_envelopes import RawEnvelope, read_raw_list, split_body
 from pipeline.domino.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from pipeline.domino.settings import DominoSettings
 
 log = logging.getLogger("pipeline.domino")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 StopWhen = Callable[[list[Record]], bool]
+Decode = Callable[[bytes], Any]
 
 
 @dataclass
@@ -60,6 +69,23 @@ class Page:
     """Cursor paging: the cursor this page was requested with ('' for the first page)."""
     next_cursor: str | None = None
     """Cursor paging: the server's cursor for the following page (None once the sequence ends)."""
+
+
+@dataclass
+class RawPage:
+    """One page of records left as the bytes Domino sent (see `raw_envelopes`): the JSON array of the
+    records (`items`), each record's own slice (`records`), where they sat and the server's counters."""
+
+    endpoint: str
+    items: msgspec.Raw | bytes
+    records: list[msgspec.Raw]
+    list_key: str | None
+    offset: int
+    byte_size: int
+    requests: int
+    retries: int
+    total: int | None = None
+    parent: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,13 +124,26 @@ def _domino_message(body: bytes) -> tuple[str, str | None]:
     return message, str(request_id) if request_id else None
 
 
-def _fingerprint(records: list[Record]) -> bytes:
+def _fingerprint(records: list[Any]) -> bytes:
     """Identity of a page for 'same page twice' detection: its size plus its first and last records.
 
     Consecutive pages of distinct records never share both ends; hashing only the ends keeps it cheap.
     """
-    ends = orjson.dumps([len(records), records[0], records[-1]], option=orjson.OPT_SORT_KEYS)
+    if isinstance(records[0], msgspec.Raw):
+        ends = b"%d\0%b\0%b" % (len(records), bytes(records[0]), bytes(records[-1]))
+    else:
+        ends = orjson.dumps([len(records), records[0], records[-1]], option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(ends, digest_size=16).digest()
+
+
+def _split_raw(content: bytes) -> tuple[bytes, Any]:
+    """The body and its top level as `msgspec.Raw` slices; a truncated or malformed body is transient."""
+    try:
+        return content, split_body(content)
+    except msgspec.ValidationError as exc:
+        raise EnvelopeError(f"expected a JSON object or array ({exc})") from None
+    except msgspec.DecodeError as exc:
+        raise TransientResponseError(f"invalid or truncated JSON body ({exc})") from None
 
 
 class DominoClient:
@@ -154,7 +193,7 @@ class DominoClient:
 
     # --- single requests ----------------------------------------------------------------------------
     def _attempt(
-        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any, decode: Decode | None
     ) -> tuple[Any, int, int]:
         if self._budget is not None:
             self._budget.acquire()
@@ -182,6 +221,8 @@ class DominoClient:
             )
         if not content.strip():
             return None, status, len(content)
+        if decode is not None:
+            return decode(content), status, len(content)
         try:
             return orjson.loads(content), status, len(content)
         except orjson.JSONDecodeError as exc:
@@ -195,8 +236,12 @@ class DominoClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        decode: Decode | None = None,
     ) -> Response:
-        """One logical request with retries; raises `DominoApiError` with a secret-free message on failure."""
+        """One logical request with retries; raises `DominoApiError` with a secret-free message on failure.
+
+        `decode` replaces the JSON parse of the body (it runs inside the retries, so it may raise
+        `TransientResponseError` for a body worth asking for again)."""
         method = method.upper()
         idempotent = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempts = 0
@@ -218,7 +263,7 @@ class DominoClient:
             for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    payload, status, nbytes = self._attempt(method, path, params, json)
+                    payload, status, nbytes = self._attempt(method, path, params, json, decode)
         except DominoApiError as exc:
             exc.attempts = attempts
             self.stats.add(requests=attempts, retries=attempts - 1)
@@ -305,17 +350,86 @@ class DominoClient:
             yield self._page(endpoint, read, 0, response, context)
             return
         limit = page_size or self.settings.page_size_for(endpoint.name, endpoint.page_size)
+
+        def fetch(offset: int) -> tuple[Envelope, Response] | None:
+            response = self._get_or_missing(endpoint, path, {**query, "offset": offset, "limit": limit})
+            if response is None:
+                return None
+            read = read_list(response.payload, endpoint.name, endpoint.list_keys, endpoint.item_wrapper)
+            return read, response
+
+        for read, response, offset in self._offset_pages(endpoint, path, limit, fetch, stop_when):
+            yield self._page(endpoint, read, offset, response, context)
+
+    def iter_raw_pages(
+        self,
+        endpoint: Endpoint,
+        *,
+        params: Mapping[str, Any] | None = None,
+        parent: Mapping[str, Any] | None = None,
+    ) -> Iterator[RawPage]:
+        """Like `iter_pages` (offset or unpaged lists, same paging rules and guards), but each page keeps
+        its records as the bytes Domino sent, for a columnar shaper; wrapped items are not supported."""
+        if endpoint.pagination not in ("offset", "none") or endpoint.item_wrapper:
+            raise ValueError(f"{endpoint.name}: raw pages need an offset-paged or unpaged list of records")
+        path = self.resolve_path(endpoint)
+        query = {**endpoint.params, **(params or {})}
+        context = dict(parent or {})
+
+        def fetch(offset: int | None) -> tuple[RawEnvelope, Response] | None:
+            paging = {} if offset is None else {"offset": offset, "limit": limit}
+            response = self._get_or_missing(endpoint, path, {**query, **paging}, decode=_split_raw)
+            if response is None:
+                return None
+            if response.payload is None:
+                raise EnvelopeError(f"{endpoint.name}: expected a JSON list or object, got an empty body")
+            body, top = response.payload
+            return read_raw_list(top, body, endpoint.name, endpoint.list_keys), response
+
+        def page(read: RawEnvelope, offset: int, response: Response) -> RawPage:
+            return RawPage(
+                endpoint.name,
+                read.items,
+                read.records,
+                read.list_key,
+                offset,
+                response.byte_size,
+                response.attempts,
+                response.attempts - 1,
+                read.total,
+                context,
+            )
+
+        if endpoint.pagination == "none":
+            fetched = fetch(None)
+            if fetched is not None:
+                yield page(fetched[0], 0, fetched[1])
+            return
+        limit = self.settings.page_size_for(endpoint.name, endpoint.page_size)
+        for read, response, offset in self._offset_pages(endpoint, path, limit, fetch, None):
+            yield page(read, offset, response)
+
+    def _offset_pages(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        limit: int,
+        fetch: Callable[[int], tuple[Any, Response] | None],
+        stop_when: StopWhen | None,
+    ) -> Iterator[tuple[Any, Response, int]]:
+        """Offset paging: stop at a short or empty page (a server counter is only used to keep going past
+        a short page when it says more remain); a repeated page means the server ignores `offset`: error."""
         offset = 0
         previous: bytes | None = None
         while True:
-            response = self._get_or_missing(endpoint, path, {**query, "offset": offset, "limit": limit})
-            if response is None:
+            fetched = fetch(offset)
+            if fetched is None:
                 return
-            read = read_list(response.payload, endpoint.name, endpoint.list_keys, endpoint.item_wrapper)
+            read, response = fetched
             records = read.records
             if not records:
                 if offset == 0:
-                    yield self._page(endpoint, read, offset, response, context)
+                    yield read, response, offset
                 return
             fingerprint = _fingerprint(records)
             if fingerprint == previous:
@@ -327,7 +441,7 @@ class DominoClient:
                     "stopping to avoid duplicates"
                 )
             previous = fingerprint
-            yield self._page(endpoint, read, offset, response, context)
+            yield read, response, offset
             if stop_when is not None and stop_when(records):
                 return
             effective_limit = min(limit, read.limit) if read.limit else limit
@@ -367,9 +481,11 @@ class DominoClient:
                 )
             cursor = following
 
-    def _get_or_missing(self, endpoint: Endpoint, path: str, query: Mapping[str, Any]) -> Response | None:
+    def _get_or_missing(
+        self, endpoint: Endpoint, path: str, query: Mapping[str, Any], decode: Decode | None = None
+    ) -> Response | None:
         try:
-            return self.send("GET", path, params=query)
+            return self.send("GET", path, params=query, decode=decode)
         except DominoApiError as exc:
             if exc.status == 404 and endpoint.missing_ok:
                 log.info("%s: GET %s answered 404; treated as absent", endpoint.name, path)

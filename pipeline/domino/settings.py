@@ -61,6 +61,9 @@ class DominoSettings:
     default_page_size: int | None = None
     page_sizes: Mapping[str, int] = field(default_factory=dict)
     """Per-endpoint page size overrides, by catalogue endpoint name."""
+    shaping: Literal["columnar", "records"] = "columnar"
+    """`columnar`: daily endpoints whose shaping is declarative take pages as bytes and type them into
+    columns (the per-record path only for pages that need it); `records`: decode every record in Python."""
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
@@ -69,6 +72,8 @@ class DominoSettings:
             raise DominoConfigError(f"cost style must be 'window' or 'seed', got {self.cost_style!r}")
         if self.max_attempts < 1 or self.concurrency < 1:
             raise DominoConfigError("max_attempts and concurrency must be at least 1")
+        if self.shaping not in ("columnar", "records"):
+            raise DominoConfigError(f"DOMINO_SHAPING must be 'columnar' or 'records', got {self.shaping!r}")
         if self.requests_per_second is not None and self.requests_per_second <= 0:
             raise DominoConfigError("requests_per_second must be positive (or unset for no budget)")
 
@@ -120,6 +125,8 @@ class DominoSettings:
             values["audit_seed_params"] = seed.lower() in ("1", "true", "yes", "on")
         if style := env.get("DOMINO_COST_STYLE", "").strip():
             values["cost_style"] = style.lower()
+        if shaping := env.get("DOMINO_SHAPING", "").strip():
+            values["shaping"] = shaping.lower()
         if sizes := env.get("DOMINO_PAGE_SIZES", "").strip():
             values["page_sizes"] = _parse_page_sizes(sizes)
         return cls(**values)  # type: ignore[arg-type]

@@ -22,15 +22,20 @@ import polars as pl
 
 from pipeline.domino import DominoClient, Endpoint, Page
 from pipeline.domino.catalogue import CATALOGUE
+from pipeline.domino.client import RawPage
 from pipeline.domino.envelopes import read_single
 from pipeline.domino.errors import DominoApiError
 from pipeline.domino.windows import DailyWindow, window_request
 from pipeline.extract.cursors import read_cursor, save_cursor
+from pipeline.extract.pipelining import Committer, WindowEnd, ordered_fetch
 from pipeline.extract.report import LoadReport
 from pipeline.tables import TableSpec
 from pipeline.transform import PARTITION_DATE_KEY, ShapedBatch, shape_batch, shape_children
-from pipeline.transform.audit import OCCURRENCES_KEY
+from pipeline.transform.audit import OCCURRENCES_KEY, Occurrences
+from pipeline.transform.columnar import ColumnarPlan, plan_for
+from pipeline.transform.moments import inside, moment
 from pipeline.transform.paths import column_values
+from pipeline.transform.shape import SOURCE_BYTES_KEY
 from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
 from pipeline.warehouse.staging import Stage
 
@@ -45,19 +50,6 @@ def days(start: date, end: date) -> Iterator[date]:
     while day < end:
         yield day
         day += timedelta(days=1)
-
-
-def moment(value: Any) -> datetime | None:
-    """A record time sent as epoch milliseconds or ISO-8601 text; None when it is neither."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 def _midnight(day: date) -> datetime:
@@ -172,45 +164,125 @@ class Extraction:
 
         Rows carry the day that requested them (`_partition_date`), and a chunk replaces exactly its days
         in one transaction, so a rerun or an overlapping backfill converges; chunks close at `commit_rows`
-        staged rows to bound the staging disk and the transaction.
+        staged rows to bound the staging disk and the transaction. Days are fetched ahead on the client's
+        threads while the current one is shaped, and a chunk commits in the background while the next one
+        is shaped (`pipelining`); with `shaping=columnar` declarative endpoints type page bytes straight
+        into columns (`ColumnarPlan`), falling back to the per-record path for a page that needs it.
         """
         report = LoadReport(endpoint.table.name, window=(start, end))
         specs = (endpoint.table, *endpoint.child_tables)
+        settings = self.client.settings
+        plan = plan_for(endpoint.table, endpoint.child_tables) if settings.shaping == "columnar" else None
+        requests = {
+            day: window_request(endpoint, DailyWindow.for_day(day), settings) for day in days(start, end)
+        }
+
+        def fetch(day: date) -> Iterable[Page | RawPage]:
+            params = requests[day].params
+            if plan is not None:
+                return self.client.iter_raw_pages(endpoint, params=params)
+            return self.client.iter_pages(endpoint, params=params)
+
         stages: list[Stage] = []
         chunk_start = start
-        for day in days(start, end):
-            if not stages:
-                stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
-                chunk_start = day
-            window = DailyWindow.for_day(day)
-            request = window_request(endpoint, window, self.client.settings)
-            context = {**request.context, PARTITION_DATE_KEY: day, OCCURRENCES_KEY: {}}
-            rows_before, rejects_before = report.rows, report.rejects
-            for page in self.client.iter_pages(endpoint, params=request.params):
+        contexts: dict[date, dict[str, Any]] = {}
+        counts: dict[date, tuple[int, int]] = {}
+        workers = max(1, min(settings.concurrency, 4))
+        with Committer() as committer:
+            for event in ordered_fetch(requests, fetch, workers=workers):
+                if isinstance(event, WindowEnd):
+                    day = event.item
+                    if not stages:  # a day without pages still commits (its held rows may be kept)
+                        stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
+                        chunk_start = day
+                    rows_before, rejects_before = counts.pop(day, (report.rows, report.rejects))
+                    contexts.pop(day, None)
+                    key = day.isoformat()
+                    report.partitions.append(key)
+                    report.rejected_by_day[key] = report.rejects - rejects_before
+                    report.received_by_day[key] = report.rows - rows_before + report.rejected_by_day[key]
+                    next_day = day + timedelta(days=1)
+                    if next_day >= end or stages[0].row_count >= self.commit_rows:
+                        mode = ReplaceWindow(
+                            chunk_start,
+                            next_day,
+                            moved_keys=bool(endpoint.table.key) and not endpoint.clip_to_window,
+                            keep_held=not self.force_empty,
+                        )
+                        loads = [TableLoad(s, mode) for s in stages]
+                        chunk = _range_key(chunk_start, next_day)
+                        committer.submit(lambda loads=loads, chunk=chunk: self._commit(report, loads, chunk))
+                        stages = []
+                    continue
+                day, page = event
+                if not stages:
+                    stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
+                    chunk_start = day
+                if day not in contexts:
+                    counts[day] = (report.rows, report.rejects)
+                    contexts[day] = {
+                        **requests[day].context,
+                        PARTITION_DATE_KEY: day,
+                        OCCURRENCES_KEY: Occurrences(),
+                    }
                 if page.offset == 0 and page.total is not None:
                     report.server_totals[day.isoformat()] = page.total
-                records = _clipped(page.records, endpoint, window)
-                shaped = self._stage_page(records, endpoint.table, stages[0], report, context)
-                for child_spec, child_stage in zip(endpoint.child_tables, stages[1:], strict=True):
-                    children = shape_children(shaped.accepted, child_spec, self._context(context))
-                    child_stage.add(children.frame)
-                    child_stage.add_rejects(children.rejects)
+                window = DailyWindow.for_day(day)
+                if isinstance(page, RawPage):
+                    self._stage_raw_page(page, endpoint, plan, window, stages, report, contexts[day])
+                else:
+                    records = _clipped(page.records, endpoint, window)
+                    self._stage_with_children(records, endpoint, stages, report, contexts[day])
                 report.pages += 1
-            key = day.isoformat()
-            report.partitions.append(key)
-            report.rejected_by_day[key] = report.rejects - rejects_before
-            report.received_by_day[key] = report.rows - rows_before + report.rejected_by_day[key]
-            next_day = day + timedelta(days=1)
-            if next_day >= end or stages[0].row_count >= self.commit_rows:
-                mode = ReplaceWindow(
-                    chunk_start,
-                    next_day,
-                    moved_keys=bool(endpoint.table.key) and not endpoint.clip_to_window,
-                    keep_held=not self.force_empty,
-                )
-                self._commit(report, [TableLoad(s, mode) for s in stages], _range_key(chunk_start, next_day))
-                stages = []
         return report
+
+    def _stage_with_children(
+        self,
+        records: Records,
+        endpoint: Endpoint,
+        stages: list[Stage],
+        report: LoadReport,
+        context: dict[str, Any],
+    ) -> None:
+        """The records path: shape a page's records, then explode the accepted ones into child tables."""
+        shaped = self._stage_page(records, endpoint.table, stages[0], report, context)
+        for child_spec, child_stage in zip(endpoint.child_tables, stages[1:], strict=True):
+            children = shape_children(shaped.accepted, child_spec, self._context(context))
+            child_stage.add(children.frame)
+            child_stage.add_rejects(children.rejects)
+
+    def _stage_raw_page(
+        self,
+        page: RawPage,
+        endpoint: Endpoint,
+        plan: ColumnarPlan | None,
+        window: DailyWindow,
+        stages: list[Stage],
+        report: LoadReport,
+        context: dict[str, Any],
+    ) -> None:
+        """The columnar path for one page of bytes; a page it cannot type takes the records path, with the
+        records' bytes as sent kept as `_raw` (so keys and `_raw` are the same either way)."""
+        if not page.records:
+            return
+        clip = (endpoint.window_column, window.start, window.end) if endpoint.clip_to_window else None
+        shaped = plan.shape(page.items, page.records, self._context(context), clip) if plan else None
+        if shaped is None:
+            records = [orjson.loads(bytes(raw)) for raw in page.records]
+            sent = list(page.records)
+            if endpoint.clip_to_window:
+                keep = _clip_mask(records, endpoint, window)
+                records = [r for r, k in zip(records, keep, strict=True) if k]
+                sent = [r for r, k in zip(sent, keep, strict=True) if k]
+            self._stage_with_children(records, endpoint, stages, report, {**context, SOURCE_BYTES_KEY: sent})
+            return
+        frame, children = shaped
+        stages[0].add(frame)
+        for child_frame, child_stage in zip(children, stages[1:], strict=True):
+            child_stage.add(child_frame)
+        report.rows += frame.height
+        if self.progress:
+            self.progress(endpoint.table.name, report.rows)
 
     def _jobs(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
         """Jobs have no time filter: page each project newest-first and stop below the window.
@@ -390,6 +462,10 @@ def _clipped(records: Records, endpoint: Endpoint, window: DailyWindow) -> Recor
     as inclusive, or ignore the range); records whose time cannot be read are kept for shaping to reject."""
     if not endpoint.clip_to_window or not records:
         return records
+    keep = _clip_mask(records, endpoint, window)
+    return [r for r, kept in zip(records, keep, strict=True) if kept]
+
+
+def _clip_mask(records: Records, endpoint: Endpoint, window: DailyWindow) -> list[bool]:
     column = next(c for c in endpoint.table.columns if c.name == endpoint.window_column)
-    times = [moment(v) for v in column_values(records, column)]
-    return [r for r, t in zip(records, times, strict=True) if t is None or window.start <= t < window.end]
+    return inside(column_values(records, column), window.start, window.end)

@@ -17,7 +17,7 @@ def event_key(record: dict[str, Any]) -> str:
 
 
 OCCURRENCES_KEY = "audit_occurrences"
-"""Context key of the window's `{(timestamp, hash): times seen}` counter, shared by its pages."""
+"""Context key of the window's `Occurrences` counter, shared by its pages (and by both shaping paths)."""
 
 
 def occurrence_key(digest: str, occurrence: int) -> str:
@@ -25,24 +25,66 @@ def occurrence_key(digest: str, occurrence: int) -> str:
     return digest if occurrence == 0 else f"{digest}-{occurrence}"
 
 
+class Occurrences:
+    """How often each event hash was seen in one window, so identical events get `-1`, `-2`, ... suffixes.
+
+    Held for a whole day of events, so it stays small: a set of 64-bit prefixes of the hashes (about 60
+    bytes per event) plus a dict for the rare repeats. Two different events sharing a prefix would only give
+    the second a suffix: its key still differs from the first's (their hashes differ) and is the same on
+    every rerun, so keys stay unique and stable either way.
+    """
+
+    def __init__(self) -> None:
+        self._once: set[int] = set()
+        self._more: dict[int, int] = {}
+        self._journal: list[int] | None = None
+
+    def key(self, digest: str) -> str:
+        """The key of the next event with this hex digest (counts it)."""
+        prefix = int(digest[:16], 16)
+        if self._journal is not None:
+            self._journal.append(prefix)
+        if prefix not in self._once:
+            self._once.add(prefix)
+            return digest
+        occurrence = self._more.get(prefix, 1)
+        self._more[prefix] = occurrence + 1
+        return occurrence_key(digest, occurrence)
+
+    def begin(self) -> None:
+        """Start counting a page that may still be abandoned (see `rollback`)."""
+        self._journal = []
+
+    def commit(self) -> None:
+        self._journal = None
+
+    def rollback(self) -> None:
+        """Forget what was counted since `begin` (the page is shaped again on the records path)."""
+        for prefix in reversed(self._journal or []):
+            more = self._more.get(prefix)
+            if more is None:
+                self._once.discard(prefix)
+            elif more == 2:
+                del self._more[prefix]
+            else:
+                self._more[prefix] = more - 1
+        self._journal = None
+
+
 def audit_events(records: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
     """Add `event_key`, `project_id`/`project_name` (when `in` is a project) and `target_count`.
 
-    The key hashes the canonical JSON `shape_batch` already made for `_raw` when the context has it, plus
-    the occurrence number of identical events within the window (counted across its pages when the
-    context carries a counter), so two identical events stay two rows and a rerun gives the same keys.
+    The key hashes the JSON `shape_batch` already holds for `_raw` when the context has it (the record's
+    bytes as sent on the raw-page path, else canonical sorted-keys JSON), plus the occurrence number of
+    identical events within the window (counted across its pages when the context carries an
+    `Occurrences`), so two identical events stay two rows and a rerun gives the same keys.
     """
     canonical = context.get("raw_json")
-    seen: dict[tuple[Any, str], int] = context.get(OCCURRENCES_KEY)
-    if seen is None:
-        seen = {}
+    seen: Occurrences = context.get(OCCURRENCES_KEY) or Occurrences()
     for index, record in enumerate(records):
         digest = hashlib.sha1(canonical[index]).hexdigest() if canonical else event_key(record)
-        marker = (record.get("timestamp"), digest)
-        occurrence = seen.get(marker, 0)
-        seen[marker] = occurrence + 1
         values = derived(record)
-        values["event_key"] = occurrence_key(digest, occurrence)
+        values["event_key"] = seen.key(digest)
         within = record.get("in")
         is_project = isinstance(within, dict) and within.get("entityType") == "project"
         values["project_id"] = within.get("id") if is_project else None

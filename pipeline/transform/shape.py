@@ -68,7 +68,12 @@ CANONICAL = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
 """`_raw` is canonical (sorted keys): JSON objects are unordered, and keys hashed from it are stable."""
 
 RAW_CONTEXT_KEY = "raw_json"
-"""Context key under which an after-raw transform finds the canonical JSON bytes of each record."""
+"""Context key under which an after-raw transform finds the JSON bytes `_raw` holds for each record."""
+
+SOURCE_BYTES_KEY = "source_bytes"
+"""Context key of each record's bytes exactly as Domino sent them (raw pages): when present they become
+`_raw` (and the audit key's hash) instead of re-serialised canonical JSON, so both shaping paths of a
+raw page land the same `_raw` and the same keys."""
 
 
 def canonical_casing(series: pl.Series, members: tuple[str, ...]) -> pl.Series:
@@ -88,7 +93,10 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     transform = get_transform(spec.transform) if spec.transform else None
     if transform and transform.stage == "before_raw":
         records = transform.apply(records, context)
-    raw_bytes = [orjson.dumps(r, option=CANONICAL) for r in records]
+    sent = context.get(SOURCE_BYTES_KEY)
+    raw_bytes = (
+        [bytes(b) for b in sent] if sent is not None else [orjson.dumps(r, CANONICAL) for r in records]
+    )
     raw = [b.decode() for b in raw_bytes]
     if transform and transform.stage == "after_raw":
         records = transform.apply([dict(r) for r in records], {**context, RAW_CONTEXT_KEY: raw_bytes})
@@ -121,22 +129,7 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
             series = series.fill_null(column.default)
         columns.append(series)
 
-    parent = context.get("parent") or {}
-    extracted_at = context.get("extracted_at") or datetime.now(UTC)
-    frame = pl.DataFrame(columns).with_columns(
-        pl.Series(RAW_COLUMN, raw, dtype=pl.Utf8),
-        pl.lit(extracted_at).cast(UTC_DATETIME).alias(EXTRACTED_AT_COLUMN),
-        pl.lit(context.get("run_id"), dtype=pl.Utf8).alias(RUN_ID_COLUMN),
-    )
-    if spec.partitioned:
-        frame = frame.with_columns(_partition_day(spec, context).alias(PARTITION_COLUMN))
-    for name in spec.parent_columns:
-        value = parent.get(name)
-        literal = pl.lit(None if value is None else str(value), dtype=pl.Utf8)
-        frame = frame.with_columns(
-            pl.coalesce(pl.col(name), literal).alias(name) if name in frame.columns else literal.alias(name)
-        )
-
+    frame = assemble(pl.DataFrame(columns), raw, spec, context)
     if not failures:
         return ShapedBatch(frame.select(list(frame_schema(spec))), records=records)
     rejected = sorted(failures)
@@ -145,6 +138,36 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     return ShapedBatch(
         frame.filter(keep).select(list(frame_schema(spec))), rejects, records, frozenset(rejected)
     )
+
+
+def assemble(
+    columns: pl.DataFrame, raw: list[str] | pl.Series, spec: TableSpec, context: dict[str, Any]
+) -> pl.DataFrame:
+    """The spec's typed columns plus `_raw`, `_extracted_at`, `_run_id`, `_partition_date` and the parent
+    columns (shared by both shaping paths, so they land the same frame)."""
+    parent = context.get("parent") or {}
+    extracted_at = context.get("extracted_at") or datetime.now(UTC)
+    extra = [
+        pl.Series(RAW_COLUMN, raw, dtype=pl.Utf8),
+        pl.lit(extracted_at).cast(UTC_DATETIME).alias(EXTRACTED_AT_COLUMN),
+        pl.lit(context.get("run_id"), dtype=pl.Utf8).alias(RUN_ID_COLUMN),
+    ]
+    if spec.partitioned:
+        extra.append(_partition_day(spec, context).alias(PARTITION_COLUMN))
+    for name in spec.parent_columns:
+        value = parent.get(name)
+        literal = pl.lit(None if value is None else str(value), dtype=pl.Utf8)
+        extra.append(
+            pl.coalesce(pl.col(name), literal).alias(name) if name in columns.columns else literal.alias(name)
+        )
+    return columns.with_columns(extra)
+
+
+def row_json(frame: pl.DataFrame, spec: TableSpec) -> pl.Series:
+    """`_raw` of a child-table row: the row's own columns as one JSON object (keys sorted). A child row is
+    exploded from its parent, whose record as sent is the parent's `_raw` (joined on the parent key)."""
+    names = sorted(spec.column_names)
+    return frame.select(pl.struct(names).struct.json_encode().alias(RAW_COLUMN)).to_series()
 
 
 def _partition_day(spec: TableSpec, context: dict[str, Any]) -> pl.Expr:
@@ -165,4 +188,7 @@ def shape_children(
     transform = get_transform(spec.transform)
     if transform.stage != "child":
         raise ValueError(f"transform {spec.name!r}.{spec.transform} is not a child-table transform")
-    return shape_batch(transform.apply(parent_records, context), spec, context)
+    context = {k: v for k, v in context.items() if k not in (SOURCE_BYTES_KEY, RAW_CONTEXT_KEY)}
+    shaped = shape_batch(transform.apply(parent_records, context), spec, context)
+    shaped.frame = shaped.frame.with_columns(row_json(shaped.frame, spec))
+    return shaped
