@@ -232,8 +232,9 @@ def _pipeline(job: Job) -> Callable[[], tuple[int, int]]:
 def _summarise(stats: pstats.Stats) -> tuple[str, dict[str, float]]:
     """The top 25 functions by own time, and the cumulative seconds of each pipeline stage."""
     out = io.StringIO()
-    raw = dict(stats.stats)  # type: ignore[attr-defined]
-    pstats.Stats(stats, stream=out).strip_dirs().sort_stats("tottime").print_stats(25)
+    raw = {key: value for key, value in stats.stats.items()}  # type: ignore[attr-defined]  (before strip_dirs)
+    stats.stream = out  # type: ignore[attr-defined]
+    stats.strip_dirs().sort_stats("tottime").print_stats(25)
     buckets: dict[str, float] = {}
     for label, (file_suffix, function, caller) in PROFILE_BUCKETS.items():
         seconds = 0.0

@@ -4,6 +4,8 @@ msgspec validates the whole body (a truncated or malformed page fails here, so i
 back `msgspec.Raw` slices of the body for the list and for each record: no Python object is built per
 field, which is what makes a 1,000-event page cheap. The envelope forms are those of `envelopes.read_list`
 (same list keys, same counters); wrapped items are not handled here (such endpoints take the decoded path).
+Whether each record is an object is checked where records are typed (a record that is not one fails the
+columnar read, and the records path then raises `EnvelopeError` for it).
 """
 
 from __future__ import annotations
@@ -45,22 +47,12 @@ def _first_byte(raw: msgspec.Raw | bytes) -> bytes:
     return bytes(memoryview(raw)[:1])
 
 
-def _objects(records: list[msgspec.Raw], endpoint: str) -> list[msgspec.Raw]:
-    for record in records:
-        if _first_byte(record) != b"{":
-            value = msgspec.json.decode(record)
-            raise EnvelopeError(
-                f"{endpoint}: expected each record to be an object, got a JSON {type(value).__name__}"
-            )
-    return records
-
-
 def read_raw_list(
     top: dict[str, msgspec.Raw] | list[msgspec.Raw], body: bytes, endpoint: str, list_keys: Sequence[str] = ()
 ) -> RawEnvelope:
     """The records of a split list body; unknown shapes raise `EnvelopeError` like `read_list`."""
     if isinstance(top, list):
-        return RawEnvelope(body, _objects(top, endpoint), None)
+        return RawEnvelope(body, top, None)
     lists = {key for key, value in top.items() if _first_byte(value) == b"["}
     key = next((k for k in (*list_keys, *_GENERIC_LIST_KEYS) if k in lists), None)
     if key is None:
@@ -73,4 +65,4 @@ def read_raw_list(
     small: dict[str, Any] = {k: msgspec.json.decode(v) for k, v in top.items() if k in _SMALL_KEYS}
     total, limit = _counters(small)
     items = top[key]
-    return RawEnvelope(items, _objects(_LIST.decode(items), endpoint), key, total, limit)
+    return RawEnvelope(items, _LIST.decode(items), key, total, limit)

@@ -28,14 +28,14 @@ from pipeline.domino.errors import DominoApiError
 from pipeline.domino.windows import DailyWindow, window_request
 from pipeline.extract.cursors import read_cursor, save_cursor
 from pipeline.extract.pipelining import Committer, WindowEnd, ordered_fetch
+from pipeline.extract.raw_batches import RawBatches
 from pipeline.extract.report import LoadReport
 from pipeline.tables import TableSpec
 from pipeline.transform import PARTITION_DATE_KEY, ShapedBatch, shape_batch, shape_children
 from pipeline.transform.audit import OCCURRENCES_KEY, Occurrences
-from pipeline.transform.columnar import ColumnarPlan, plan_for
+from pipeline.transform.columnar import plan_for
 from pipeline.transform.moments import inside, moment
 from pipeline.transform.paths import column_values
-from pipeline.transform.shape import SOURCE_BYTES_KEY
 from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
 from pipeline.warehouse.staging import Stage
 
@@ -187,35 +187,18 @@ class Extraction:
         chunk_start = start
         contexts: dict[date, dict[str, Any]] = {}
         counts: dict[date, tuple[int, int]] = {}
+        batches = RawBatches(
+            endpoint,
+            plan,
+            lambda records, context: self._stage_with_children(records, endpoint, stages, report, context),
+            report,
+            self.progress,
+        )
         workers = max(1, min(settings.concurrency, 4))
         with Committer() as committer:
             for event in ordered_fetch(requests, fetch, workers=workers):
-                if isinstance(event, WindowEnd):
-                    day = event.item
-                    if not stages:  # a day without pages still commits (its held rows may be kept)
-                        stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
-                        chunk_start = day
-                    rows_before, rejects_before = counts.pop(day, (report.rows, report.rejects))
-                    contexts.pop(day, None)
-                    key = day.isoformat()
-                    report.partitions.append(key)
-                    report.rejected_by_day[key] = report.rejects - rejects_before
-                    report.received_by_day[key] = report.rows - rows_before + report.rejected_by_day[key]
-                    next_day = day + timedelta(days=1)
-                    if next_day >= end or stages[0].row_count >= self.commit_rows:
-                        mode = ReplaceWindow(
-                            chunk_start,
-                            next_day,
-                            moved_keys=bool(endpoint.table.key) and not endpoint.clip_to_window,
-                            keep_held=not self.force_empty,
-                        )
-                        loads = [TableLoad(s, mode) for s in stages]
-                        chunk = _range_key(chunk_start, next_day)
-                        committer.submit(lambda loads=loads, chunk=chunk: self._commit(report, loads, chunk))
-                        stages = []
-                    continue
-                day, page = event
-                if not stages:
+                day = event.item if isinstance(event, WindowEnd) else event[0]
+                if not stages:  # a day without pages still commits (its held rows may be kept)
                     stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
                     chunk_start = day
                 if day not in contexts:
@@ -225,15 +208,36 @@ class Extraction:
                         PARTITION_DATE_KEY: day,
                         OCCURRENCES_KEY: Occurrences(),
                     }
-                if page.offset == 0 and page.total is not None:
-                    report.server_totals[day.isoformat()] = page.total
                 window = DailyWindow.for_day(day)
-                if isinstance(page, RawPage):
-                    self._stage_raw_page(page, endpoint, plan, window, stages, report, contexts[day])
-                else:
-                    records = _clipped(page.records, endpoint, window)
-                    self._stage_with_children(records, endpoint, stages, report, contexts[day])
-                report.pages += 1
+                if not isinstance(event, WindowEnd):
+                    page = event[1]
+                    if page.offset == 0 and page.total is not None:
+                        report.server_totals[day.isoformat()] = page.total
+                    if isinstance(page, RawPage):
+                        batches.add(page, stages, window, self._context(contexts[day]))
+                    else:
+                        records = _clipped(page.records, endpoint, window)
+                        self._stage_with_children(records, endpoint, stages, report, contexts[day])
+                    report.pages += 1
+                    continue
+                batches.flush(stages, window, self._context(contexts.pop(day)))
+                rows_before, rejects_before = counts.pop(day)
+                key = day.isoformat()
+                report.partitions.append(key)
+                report.rejected_by_day[key] = report.rejects - rejects_before
+                report.received_by_day[key] = report.rows - rows_before + report.rejected_by_day[key]
+                next_day = day + timedelta(days=1)
+                if next_day >= end or stages[0].row_count >= self.commit_rows:
+                    mode = ReplaceWindow(
+                        chunk_start,
+                        next_day,
+                        moved_keys=bool(endpoint.table.key) and not endpoint.clip_to_window,
+                        keep_held=not self.force_empty,
+                    )
+                    loads = [TableLoad(s, mode) for s in stages]
+                    chunk = _range_key(chunk_start, next_day)
+                    committer.submit(lambda loads=loads, chunk=chunk: self._commit(report, loads, chunk))
+                    stages = []
         return report
 
     def _stage_with_children(
@@ -250,39 +254,6 @@ class Extraction:
             children = shape_children(shaped.accepted, child_spec, self._context(context))
             child_stage.add(children.frame)
             child_stage.add_rejects(children.rejects)
-
-    def _stage_raw_page(
-        self,
-        page: RawPage,
-        endpoint: Endpoint,
-        plan: ColumnarPlan | None,
-        window: DailyWindow,
-        stages: list[Stage],
-        report: LoadReport,
-        context: dict[str, Any],
-    ) -> None:
-        """The columnar path for one page of bytes; a page it cannot type takes the records path, with the
-        records' bytes as sent kept as `_raw` (so keys and `_raw` are the same either way)."""
-        if not page.records:
-            return
-        clip = (endpoint.window_column, window.start, window.end) if endpoint.clip_to_window else None
-        shaped = plan.shape(page.items, page.records, self._context(context), clip) if plan else None
-        if shaped is None:
-            records = [orjson.loads(bytes(raw)) for raw in page.records]
-            sent = list(page.records)
-            if endpoint.clip_to_window:
-                keep = _clip_mask(records, endpoint, window)
-                records = [r for r, k in zip(records, keep, strict=True) if k]
-                sent = [r for r, k in zip(sent, keep, strict=True) if k]
-            self._stage_with_children(records, endpoint, stages, report, {**context, SOURCE_BYTES_KEY: sent})
-            return
-        frame, children = shaped
-        stages[0].add(frame)
-        for child_frame, child_stage in zip(children, stages[1:], strict=True):
-            child_stage.add(child_frame)
-        report.rows += frame.height
-        if self.progress:
-            self.progress(endpoint.table.name, report.rows)
 
     def _jobs(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
         """Jobs have no time filter: page each project newest-first and stop below the window.

@@ -95,7 +95,7 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
         records = transform.apply(records, context)
     sent = context.get(SOURCE_BYTES_KEY)
     raw_bytes = (
-        [bytes(b) for b in sent] if sent is not None else [orjson.dumps(r, CANONICAL) for r in records]
+        [bytes(b) for b in sent] if sent is not None else [orjson.dumps(r, option=CANONICAL) for r in records]
     )
     raw = [b.decode() for b in raw_bytes]
     if transform and transform.stage == "after_raw":
