@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # The official FOCUS validator needs Python >= 3.12 and duckdb/polars 1.x: its own virtualenv.
+# dlt, the benchmark's peer, lives in its own virtualenv, made by `make bench` only (never by `make test`).
+DLT_VENV := .venv-dlt
+DLT_STAMP := $(DLT_VENV)/.installed-stamp
 FOCUS_VENV := .venv-focus
 FOCUS_STAMP := $(FOCUS_VENV)/.installed-stamp
 FOCUS_PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 \
@@ -25,6 +28,11 @@ $(FOCUS_STAMP): requirements-focus.lock
 	$(FOCUS_VENV)/bin/python -m pip check --disable-pip-version-check
 	touch $(FOCUS_STAMP)
 
+$(DLT_STAMP): bench/requirements-dlt.lock
+	test -x $(DLT_VENV)/bin/python || $(PYTHON) -m venv $(DLT_VENV)
+	$(DLT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-dlt.lock
+	touch $(DLT_STAMP)
+
 focus-venv: $(FOCUS_STAMP)  ## the FOCUS validator's own virtualenv (make test creates it)
 
 demo: $(STAMP)  ## run the whole pipeline against the embedded Domino simulator
@@ -43,7 +51,7 @@ lint: $(STAMP)  ## ruff's lint rules and its formatting: either can fail the bui
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)  ## throughput and memory benchmark at scale=large
+bench: $(STAMP) $(DLT_STAMP)  ## throughput and memory: fast page server and simulator, vs the fetch bound and dlt
 	$(BIN)/python -m bench
 
 dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 (webserver + daemon: schedules, sensors, queue)
@@ -51,4 +59,4 @@ dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 (webserver + daemon: s
 	DAGSTER_HOME=$(CURDIR) $(BIN)/dg dev
 
 clean:
-	rm -rf $(VENV) $(FOCUS_VENV) data .dagster_home .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FOCUS_VENV) $(DLT_VENV) data .dagster_home .pytest_cache .ruff_cache
