@@ -342,8 +342,9 @@ def plan_for(spec: TableSpec, children: tuple[TableSpec, ...] = ()) -> ColumnarP
 
 def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
     transform = _columnar(spec.transform) if spec.transform else None
-    if transform is not None and transform.derive is None:
-        raise Unsupported(f"{spec.transform} has no fast-path derive")
+    if spec.transform and (transform is None or transform.derive is None):
+        # e.g. strip_secrets: skipping a transform here would keep what it exists to remove
+        raise Unsupported(f"{spec.transform} has no fast-path form")
     if transform is None and any(_is_derived(c) for c in spec.columns):
         raise Unsupported("derived columns without a transform")
     child_transforms = tuple(_columnar(c.transform) for c in children)

@@ -222,3 +222,11 @@ def test_a_batch_that_does_not_type_is_shaped_page_by_page_and_only_the_bad_page
     batches.flush(stages, window, ctx)  # type: ignore[arg-type]
     assert by_records == [10]  # the middle page only, whole, for the records path to name its reject
     assert [f.height for f in stages[0].frames] == [10, 10] and report.rows == 20
+
+
+def test_a_transform_without_a_fast_path_form_keeps_its_table_on_the_records_path() -> None:
+    """Dropping a transform would keep what it exists to remove (strip_secrets: API keys in `_raw`)."""
+    secret_table = endpoint("ai_gateway_endpoints").table
+    assert secret_table.transform == "strip_secrets"
+    assert plan_for(secret_table) is None
+    assert plan_for(AUDIT.table, AUDIT.child_tables) is not None  # the audit forms are registered
