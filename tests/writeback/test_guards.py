@@ -1,6 +1,6 @@
 """Guard rails and failures: drift, the change limit, retiring a tag in use, a non-admin write key, a
 failure halfway and its resumption, a write whose answer is lost, a server that does not do what it
-says, an altered plan file."""
+says, a change undone before the final verification, an altered plan file."""
 
 from __future__ import annotations
 
@@ -141,3 +141,45 @@ def test_an_altered_or_unknown_plan_is_refused(billing: Billing) -> None:
     assert billing.cli("apply", "--plan", "0123456789abcdef").exit_code == 1
     assert billing.cli("apply", "--plan", "nothex").exit_code == 1
     assert EXAMPLE.exists()
+
+
+def test_a_change_undone_before_the_final_check_fails_verification(billing: Billing) -> None:
+    """Another admin reverts the first change while the second one waits to be retried: each write's own
+    re-read matched, so only the final verification can see it, and it must fail the apply, not hide."""
+    from pipeline.domino import DominoClient, DominoSettings
+    from pipeline.warehouse import Warehouse
+    from pipeline.writeback.apply import Guards, Outcome, apply_plan
+    from pipeline.writeback.log import WritebackLog
+    from pipeline.writeback.objects import request_for
+    from pipeline.writeback.plan import load_plan
+
+    _, saved = billing.plan(
+        billing.config("version: 1\nbudgets: {defaults: {Project: 42, Organization: 43}}\n")
+    )
+    plan = load_plan(saved["hash"], billing.plans)
+    first, second = plan.changes
+    billing.arm_writes(skip=1, count=1, status=503)  # the second write fails once and is retried
+
+    def another_admin_reverts_the_first_change(_: float) -> None:
+        method, path, body = request_for(first.kind, first.key, first.after, first.before)
+        with billing.http() as api:
+            api.request(method, path, json=body).raise_for_status()
+
+    settings = DominoSettings.from_env()
+    with DominoClient(settings) as read, DominoClient(settings) as write:
+        result = apply_plan(
+            plan,
+            read_client=read,
+            write_client=write,
+            credential=billing.sim.admin_key,
+            log=WritebackLog(Warehouse(billing.duckdb_path)),
+            guards=Guards(),
+            yes=True,
+            sleep=another_admin_reverts_the_first_change,
+        )
+    assert result.outcome == Outcome.FAILED
+    assert result.applied == [first.id, second.id]
+    assert result.verified == {first.id: False, second.id: True}
+    assert any(p.startswith(f"verification failed for {first.name}") for p in result.problems)
+    verified = {(r["change_id"], r["attempt"]): r["verified"] for r in billing.log_rows()}
+    assert verified == {(first.id, 1): False, (second.id, 1): None, (second.id, 2): True}
