@@ -1,11 +1,17 @@
 """Guard rails and failures: drift, the change limit, retiring a tag in use, a non-admin write key, a
 failure halfway and its resumption, a write whose answer is lost, a server that does not do what it
-says, a change undone before the final verification, an altered plan file."""
+says, a change undone before the final verification, an apply killed mid-write, an altered plan file."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections import Counter
 
+import httpx
+
+from pipeline.simulator.http.faults import STALL_SECONDS
 from tests.writeback.conftest import EXAMPLE, Billing, audit_signature, event_signature
 
 RETIRE_IN_USE = """\
@@ -183,3 +189,41 @@ def test_a_change_undone_before_the_final_check_fails_verification(billing: Bill
     assert any(p.startswith(f"verification failed for {first.name}") for p in result.problems)
     verified = {(r["change_id"], r["attempt"]): r["verified"] for r in billing.log_rows()}
     assert verified == {(first.id, 1): False, (second.id, 1): None, (second.id, 2): True}
+
+
+def test_an_apply_killed_while_a_write_is_in_flight_leaves_it_sent_and_a_rerun_does_not_resend_it(
+    billing: Billing,
+) -> None:
+    """`kill -9` while Domino holds the second write: the log keeps that write as `sent` (no answer), the
+    write still lands server-side, and the rerun sees it done instead of sending it twice."""
+    _, plan = billing.plan()
+    changes = plan["changes"]
+    events = billing.audit_count()
+    billing.arm_writes(skip=1, count=1, mode="stall")
+    command = [sys.executable, "-m", "pipeline.cli", "billing", "apply", "--plan", plan["hash"], "--yes"]
+    apply = subprocess.Popen([*command, "--no-refresh"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{billing.sim.base_url}/__sim/faults/writes").json()["injected"] == 0:
+            assert apply.poll() is None, apply.stderr.read().decode() if apply.stderr else apply.returncode
+            assert time.monotonic() < deadline, "the second write never reached the simulator"
+            time.sleep(0.05)
+    finally:
+        apply.kill()
+        apply.wait()
+    deadline = time.monotonic() + STALL_SECONDS + 30
+    while billing.audit_count() < events + 2:  # the held write takes effect after its client is gone
+        assert time.monotonic() < deadline, "the held write never took effect"
+        time.sleep(0.1)
+
+    rows = billing.log_rows()
+    assert [(r["change_id"], r["outcome"], r["http_status"]) for r in rows] == [
+        (changes[0]["id"], "applied", 200),
+        (changes[1]["id"], "sent", None),
+    ]
+    code, rerun = billing.apply(plan["hash"], "--yes", "--no-refresh")
+    assert code == 0 and rerun["outcome"] == "applied"
+    assert rerun["already"] == [c["id"] for c in changes[:2]]
+    assert rerun["applied"] == [c["id"] for c in changes[2:]]
+    new_events = billing.newest_events(billing.audit_count() - events)
+    assert Counter(map(event_signature, new_events)) == Counter(map(audit_signature, changes))  # each once

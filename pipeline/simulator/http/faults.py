@@ -112,14 +112,18 @@ def corrupt(body: Any, kind: str) -> Any:
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-WRITE_FAULT_MODES = ("fail", "apply_then_drop", "ignore")
+WRITE_FAULT_MODES = ("fail", "apply_then_drop", "ignore", "stall")
+STALL_SECONDS = 3.0
+"""How long a `stall` write waits before it takes effect: long enough for a test to kill the client."""
 
 
 @dataclass
 class WriteFaults:
     """Spoils `count` writes after letting `skip` through. `mode`: `fail` answers `status` without touching
     the world; `apply_then_drop` lets the write take effect, then drops the connection (the client cannot
-    know it succeeded); `ignore` answers 200 `{}` without taking effect (a server that lies)."""
+    know it succeeded); `ignore` answers 200 `{}` without taking effect (a server that lies); `stall` holds
+    the write for `STALL_SECONDS`, then lets it take effect and answers (a slow server, for killing a
+    client that waits)."""
 
     skip: int = 0
     count: int = 0
@@ -157,6 +161,24 @@ class WriteFaults:
             "mode": self.mode,
             "injected": self.injected,
         }
+
+
+async def _buffered(receive: Any) -> Any:
+    """Reads the whole request body now and returns a `receive` that hands it over later."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    messages = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replay() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    return replay
 
 
 def _error_body(message: str, counter: int) -> bytes:
@@ -213,6 +235,12 @@ class FaultInjector:
         return await self._send(send, status, body, headers, content_type=False)
 
     async def _fail_write(self, scope: dict, receive: Any, send: Any, counter: int) -> Any:
+        if (
+            self.write_faults.mode == "stall"
+        ):  # the request arrived whole; its client may be gone when it lands
+            replay = await _buffered(receive)
+            await asyncio.sleep(STALL_SECONDS)
+            return await self.app(scope, replay, send)
         if self.write_faults.mode == "apply_then_drop":
             await self._capture(scope, receive)
             return DROPPED
