@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.lake import lake_path, publish_lake
 from pipeline.warehouse import Warehouse
 from pipeline.warehouse.ddl import literal, quote
 from pipeline.warehouse.locking import file_lock, retry_on_lock
@@ -67,6 +68,16 @@ def publish_read_copy(warehouse: Warehouse, target: Path | None = None) -> Publi
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
     return Published(target, tables, time.perf_counter() - began)
+
+
+def publish_for_readers(warehouse: Warehouse) -> list[str]:
+    """What readers get after a successful run: the read copy, then the Parquet lake when configured
+    (`DOMINO_PARQUET_LAKE_PATH`); one line each, for the run summary or the sensor's log."""
+    published = publish_read_copy(warehouse)
+    lines = [published.describe()]
+    if (root := lake_path()) is not None:
+        lines.append(publish_lake(published.path, root).describe())
+    return lines
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> str:

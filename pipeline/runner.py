@@ -23,7 +23,7 @@ from pipeline.defs.extract import EXTRACT_ASSETS
 from pipeline.defs.reporting import MODEL_ASSETS
 from pipeline.defs.resources import DEFAULT_DUCKDB_PATH, DominoResource, WarehouseResource
 from pipeline.extract.progress import set_listener
-from pipeline.readcopy import publish_read_copy
+from pipeline.readcopy import publish_for_readers
 from pipeline.reporting.headlines import headlines
 from pipeline.warehouse import Warehouse
 
@@ -192,7 +192,7 @@ def run_pipeline(
         )
     summary.ok = summary.ok and not outcome.failures and not outcome.failed_checks
     if summary.ok:  # readers get a fresh snapshot only of a run that fully succeeded
-        summary.notes.append(publish_read_copy(Warehouse(duckdb_path)).describe())
+        summary.notes.extend(publish_for_readers(Warehouse(duckdb_path)))
     return summary
 
 

@@ -11,7 +11,7 @@ import duckdb
 
 from pipeline.alerts import Alert, send
 from pipeline.defs.resources import WarehouseResource
-from pipeline.readcopy import publish_read_copy, read_copy_path
+from pipeline.readcopy import publish_for_readers, read_copy_path
 from pipeline.spend_alerts import (
     COST_DAILY,
     FORECAST,
@@ -33,11 +33,12 @@ SPEND_ALERT_INTERVAL_SECONDS = 600
     run_status=dg.DagsterRunStatus.SUCCESS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After each successful run, snapshot the warehouse into the read copy analysts and BI "
-    "tools open (data/domino.read.duckdb), swapped in atomically.",
+    "tools open (data/domino.read.duckdb), swapped in atomically; then, when DOMINO_PARQUET_LAKE_PATH is "
+    "set, the Parquet lake (raw, reporting and focus tables, hive-partitioned by day).",
 )
 def read_copy_sensor(context: dg.RunStatusSensorContext, warehouse: WarehouseResource) -> None:
-    published = publish_read_copy(warehouse.warehouse())
-    context.log.info(f"{published.describe()} after run {context.dagster_run.run_id}")
+    for line in publish_for_readers(warehouse.warehouse()):
+        context.log.info(f"{line} after run {context.dagster_run.run_id}")
 
 
 @dg.run_failure_sensor(
