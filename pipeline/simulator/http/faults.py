@@ -235,9 +235,8 @@ class FaultInjector:
         return await self._send(send, status, body, headers, content_type=False)
 
     async def _fail_write(self, scope: dict, receive: Any, send: Any, counter: int) -> Any:
-        if (
-            self.write_faults.mode == "stall"
-        ):  # the request arrived whole; its client may be gone when it lands
+        if self.write_faults.mode == "stall":
+            # read the request whole now: its client may be gone by the time it lands
             replay = await _buffered(receive)
             await asyncio.sleep(STALL_SECONDS)
             return await self.app(scope, replay, send)
