@@ -22,10 +22,9 @@ DEFAULT_SETTINGS: dict[str, str | bool] = {
     "preserve_insertion_order": False,
     "memory_limit": os.environ.get("DOMINO_DUCKDB_MEMORY_LIMIT") or "64MB",
 }
-"""Bounded memory: DuckDB spills to disk past the limit; 64 MB keeps a 2M-event backfill under 300 MB RSS."""
-"""Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and
-dropping it makes large inserts faster; the memory limit keeps a 1M-row commit near 1 GB RSS
-(DuckDB spills to `<db>.tmp` beyond it) instead of ~1.7 GB."""
+"""Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and dropping it
+makes large inserts faster. Bounded memory: DuckDB spills to `<db>.tmp` past the limit, so a 2M-event
+backfill peaks near 375 MB RSS for the whole process (`make bench`) however many days it spans."""
 
 
 class Warehouse:
