@@ -51,6 +51,16 @@ class Occurrences:
         self._more[prefix] = occurrence + 1
         return occurrence_key(digest, occurrence)
 
+    def keys(self, digests: list[str], prefixes: list[int]) -> list[str]:
+        """`key` of each digest in turn (`prefixes`: their first 16 hex digits as ints), in a few set
+        operations when none repeats (the common page); any repeat takes `key` record by record."""
+        if len(set(prefixes)) == len(prefixes) and self._once.isdisjoint(prefixes):
+            self._once.update(prefixes)
+            if self._journal is not None:
+                self._journal.extend(prefixes)
+            return digests
+        return [self.key(digest) for digest in digests]
+
     def begin(self) -> None:
         """Start counting a page that may still be abandoned (see `rollback`)."""
         self._journal = []

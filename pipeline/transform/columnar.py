@@ -4,8 +4,10 @@ How a page becomes columns:
 - text (`str`) columns: polars reads the page's JSON array with a schema of just those fields (nested
   structs for dotted paths), in Rust and without the GIL;
 - every other column (numbers, booleans, times, JSON) comes from one msgspec pass that decodes only the
-  top-level fields those columns need (the rest of each record is skipped), then goes through the very
-  casters the records path uses (`cast_column`), so a value types, or fails, exactly as it would there;
+  top-level fields those columns need (the rest of each record is skipped); a column whose values are all
+  of one plain type (e.g. ints for epoch times) is built in one polars call (`exact_series`), any other
+  goes through the very casters the records path uses (`cast_column`), so a value types, or fails,
+  exactly as it would there;
 - a `json` column whose path is a top-level field, and `_raw`, keep the bytes as sent.
 
 Whenever something does not fit (a value that cannot be cast, a required value missing, a shape the
@@ -13,6 +15,8 @@ schema cannot read, a transform rejecting a record) `ColumnarPlan.shape` returns
 that page on the records path (`shape_batch`), which names each reject's reason: the fast path never
 decides a reject itself. One known difference: a number sent where text is expected lands as polars'
 decimal text of it; for a non-integral float that text may differ from Python's `str()` (e.g. `1e-07`).
+Another: an object sent with a key twice (never seen from Domino) reads the first on this path (polars)
+and the last on the records path (orjson).
 """
 
 from __future__ import annotations
@@ -20,17 +24,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 import msgspec
 import polars as pl
 
 from pipeline.tables import Column, TableSpec
-from pipeline.transform.casting import POLARS_TYPES, cast_column
+from pipeline.transform.casting import POLARS_TYPES, cast_column, exact_series
 from pipeline.transform.derived import DERIVED_KEY, REJECT_KEY
-from pipeline.transform.moments import inside
+from pipeline.transform.moments import inside, inside_epoch_ms
 from pipeline.transform.registry import get_transform
-from pipeline.transform.shape import assemble, canonical_casing, frame_schema
+from pipeline.transform.shape import RAW_COLUMN, assemble, canonical_casing, frame_schema
 
 UNSET = msgspec.UNSET
 _DERIVED_PREFIX = DERIVED_KEY + "."
@@ -45,22 +51,33 @@ class PageColumns:
     raws: list[msgspec.Raw]
     attrs: Mapping[str, str]
     """Top-level field name → attribute of the msgspec row struct."""
+    _texts: pl.Series | None = field(default=None, repr=False)
+
+    def raw_texts(self) -> pl.Series:
+        """Each record's bytes as sent, as text (`_raw`), decoded once per page and shared by its users."""
+        if self._texts is None:
+            self._texts = pl.Series(RAW_COLUMN, [bytes(r).decode() for r in self.raws], dtype=pl.Utf8)
+        return self._texts
 
     def sent(self, key: str) -> list[Any]:
         """A top-level field's decoded values, `UNSET` where the record lacks the field."""
-        attr = self.attrs[key]
-        return [getattr(row, attr) for row in self.rows]
+        return list(map(attrgetter(self.attrs[key]), self.rows))
 
     def values(self, key: str) -> list[Any]:
         """A top-level field's decoded values, None where absent (as `dict.get` reads them)."""
         return [None if v is UNSET else v for v in self.sent(key)]
 
-    def keep(self, mask: list[bool]) -> PageColumns:
-        if all(mask):
+    def keep(self, mask: list[bool] | pl.Series) -> PageColumns:
+        """The records where `mask` holds (the page itself when it holds everywhere)."""
+        series = mask if isinstance(mask, pl.Series) else pl.Series(mask, dtype=pl.Boolean)
+        if series.len() != len(self.raws):
+            raise ValueError(f"mask of {series.len()} values for {len(self.raws)} records")
+        if series.all():
             return self
-        rows = [r for r, k in zip(self.rows, mask, strict=True) if k] if self.rows else self.rows
-        raws = [r for r, k in zip(self.raws, mask, strict=True) if k]
-        return PageColumns(self.frame.filter(pl.Series(mask, dtype=pl.Boolean)), rows, raws, self.attrs)
+        flags = series.to_list()
+        rows = list(compress(self.rows, flags)) if self.rows else self.rows
+        raws = list(compress(self.raws, flags))
+        return PageColumns(self.frame.filter(series), rows, raws, self.attrs)
 
 
 Derive = Callable[[PageColumns, TableSpec, dict[str, Any]], dict[str, list[Any] | pl.Series] | None]
@@ -184,7 +201,9 @@ class ColumnarPlan:
         if clip is not None:
             name, start, end = clip
             column = next(c for c in self.spec.columns if c.name == name)
-            page = page.keep(inside(self._values(page, column), start, end))
+            values = self._values(page, column)
+            mask = inside_epoch_ms(values, start, end)
+            page = page.keep(inside(values, start, end) if mask is None else mask)
         columns = self._texts(page)
         for column in self.spec.columns:
             if _is_derived(column) or column.type == "str":
@@ -227,8 +246,7 @@ class ColumnarPlan:
                     return None
                 typed[column.name] = series
         table = pl.DataFrame([typed[c.name] for c in spec.columns])
-        raw = [bytes(r).decode() for r in page.raws]
-        frame = assemble(table, raw, spec, context).select(list(frame_schema(spec)))
+        frame = assemble(table, page.raw_texts(), spec, context).select(list(frame_schema(spec)))
         children = []
         for child, transform in zip(self.children, self.child_transforms, strict=True):
             assert transform.explode is not None
@@ -283,9 +301,7 @@ class ColumnarPlan:
 
     def _column(self, page: PageColumns, column: Column) -> pl.Series | None:
         if column.type == "json" and column.path in self.raw_json and not column.alternatives:
-            attr = self.attrs[column.path]
-            texts = [_json_text(getattr(row, attr)) for row in page.rows]
-            return self._check(column, pl.Series(column.name, texts, dtype=pl.Utf8))
+            return self._check(column, json_texts(column.name, page.sent(column.path)))
         return self._cast(column, self._values(page, column), page)
 
     def _cast(
@@ -296,9 +312,12 @@ class ColumnarPlan:
         if isinstance(values, pl.Series):
             series = values.alias(column.name).cast(POLARS_TYPES[column.type])
         else:
-            series, failures = cast_column(column.name, values, column.type)
-            if failures:
-                return None
+            exact = exact_series(column.name, values, column.type)
+            if exact is None:
+                exact, failures = cast_column(column.name, values, column.type)
+                if failures:
+                    return None
+            series = exact
         return self._check(column, series)
 
     def _check(self, column: Column, series: pl.Series) -> pl.Series | None:
@@ -321,9 +340,11 @@ def _text_expr(path: str) -> pl.Expr:
     return expr
 
 
-def _json_text(raw: msgspec.Raw) -> str | None:
-    data = bytes(raw)
-    return None if data in (b"", b"null") else data.decode()
+def json_texts(name: str, raws: list[msgspec.Raw]) -> pl.Series:
+    """JSON values as the text sent (null for an absent field or JSON null), decoded record by record in
+    one comprehension and nulled in polars."""
+    texts = pl.Series(name, [bytes(r).decode() for r in raws], dtype=pl.Utf8)
+    return pl.select(pl.when(texts.is_in(("", "null")).not_()).then(texts).alias(name)).to_series()
 
 
 def _top(path: str) -> str:

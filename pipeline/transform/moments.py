@@ -6,8 +6,10 @@ Both shaping paths clip with these, so a record near a window edge lands (or not
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import polars as pl
 
 
 def moment(value: Any) -> datetime | None:
@@ -28,3 +30,33 @@ def inside(values: Iterable[Any], start: datetime, end: datetime) -> list[bool]:
     time cannot be read (shaping rejects them with a reason instead of dropping them silently)."""
     times = (moment(v) for v in values)
     return [t is None or start <= t < end for t in times]
+
+
+_EXACT_EPOCH_MS = 2**32 * 1000
+"""Below 2^32 s a float of `ms / 1000` lies within half a microsecond of the exact time, so `moment`
+(microsecond resolution) reads every integral epoch-ms value exactly and comparing the integers decides
+the same as comparing `moment`'s datetimes."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _whole_ms(moment_: datetime) -> int | None:
+    """Epoch milliseconds of a time on a whole millisecond (None otherwise, or without a time zone)."""
+    if moment_.tzinfo is None or moment_.microsecond % 1000:
+        return None
+    return (moment_ - _EPOCH) // timedelta(milliseconds=1)
+
+
+def inside_epoch_ms(values: list[Any], start: datetime, end: datetime) -> pl.Series | None:
+    """`inside` in one polars expression when every value is an int (or None) in [0, 2^32 s) and the
+    window's ends are whole milliseconds (the usual audit page); None when `inside` must decide."""
+    low, high = _whole_ms(start), _whole_ms(end)
+    if low is None or high is None or not {int, type(None)}.issuperset(map(type, values)):
+        return None
+    try:
+        millis = pl.Series(values, dtype=pl.Int64, strict=True)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        return None
+    present = millis.drop_nulls()
+    if present.len() and not (present.min() >= 0 and present.max() < _EXACT_EPOCH_MS):  # type: ignore[operator]
+        return None
+    return millis.is_null() | ((millis >= low) & (millis < high))
