@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -52,14 +53,23 @@ class Occurrences:
         return occurrence_key(digest, occurrence)
 
     def keys(self, digests: list[str], prefixes: list[int]) -> list[str]:
-        """`key` of each digest in turn (`prefixes`: their first 16 hex digits as ints), in a few set
-        operations when none repeats (the common page); any repeat takes `key` record by record."""
-        if len(set(prefixes)) == len(prefixes) and self._once.isdisjoint(prefixes):
-            self._once.update(prefixes)
-            if self._journal is not None:
-                self._journal.extend(prefixes)
+        """`key` of each digest in turn (`prefixes`: their first 16 hex digits as ints), as set operations:
+        only digests seen before or repeated within the page are counted one by one, in order (a prefix's
+        count depends on nothing but its own earlier occurrences)."""
+        counts = Counter(prefixes)
+        repeated = {p for p, n in counts.items() if n > 1} if len(counts) < len(prefixes) else set()
+        repeated |= self._once.intersection(counts)
+        plain = [p for p in prefixes if p not in repeated] if repeated else prefixes
+        self._once.update(plain)
+        if self._journal is not None:
+            self._journal.extend(plain)
+        if not repeated:
             return digests
-        return [self.key(digest) for digest in digests]
+        keys = list(digests)
+        for index, prefix in enumerate(prefixes):
+            if prefix in repeated:
+                keys[index] = self.key(digests[index])
+        return keys
 
     def begin(self) -> None:
         """Start counting a page that may still be abandoned (see `rollback`)."""
