@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.warehouse.ddl import literal, quote
+from pipeline.warehouse.locking import file_lock
 
 LAKE_ENV = "DOMINO_PARQUET_LAKE_PATH"
 SCHEMAS = ("raw", "reporting", "focus")
@@ -29,6 +30,7 @@ DAY_COLUMNS = ("_partition_date", "day", "snapshot_date")
 reports: their day; `*_history`: the snapshot's day); others are one file."""
 CURRENT = "current"
 VERSIONS = "versions"
+LOCK = ".publish.lock"
 
 
 def lake_path(env: Mapping[str, str] | None = None) -> Path | None:
@@ -51,22 +53,26 @@ class PublishedLake:
         )
 
 
-def publish_lake(read_copy: Path, root: Path) -> PublishedLake:
-    """Export the tables of `SCHEMAS` from `read_copy` into a new version under `root`, made current."""
+def publish_lake(read_copy: Path, root: Path, lock_timeout_s: float = 600.0) -> PublishedLake:
+    """Export the tables of `SCHEMAS` from `read_copy` into a new version under `root`, made current.
+
+    One publish at a time (a lock file under `root`): two at once could each prune the other's version."""
     began = time.perf_counter()
-    version = root / VERSIONS / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
-    version.mkdir(parents=True)
-    try:
-        with duckdb.connect(str(read_copy), read_only=True) as con:
-            con.execute("SET TimeZone = 'UTC'")
-            tables = _tables(con)
-            for schema, table, day in tables:
-                _export(con, schema, table, day, version / schema / table)
-    except BaseException:
-        shutil.rmtree(version, ignore_errors=True)
-        raise
-    _make_current(root, version)
-    _prune(root, keep={version.name, *_previous(root, version)})
+    root.mkdir(parents=True, exist_ok=True)
+    with file_lock(root / LOCK, exclusive=True, timeout_s=lock_timeout_s):
+        version = root / VERSIONS / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+        version.mkdir(parents=True)
+        try:
+            with duckdb.connect(str(read_copy), read_only=True) as con:
+                con.execute("SET TimeZone = 'UTC'")
+                tables = _tables(con)
+                for schema, table, day in tables:
+                    _export(con, schema, table, day, version / schema / table)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        _make_current(root, version)
+        _prune(root, keep={version.name, *_previous(root, version)})
     files = sum(1 for _ in version.rglob("*.parquet"))
     return PublishedLake(root / CURRENT, len(tables), files, time.perf_counter() - began)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -129,3 +130,32 @@ def test_each_table_gets_its_own_layout(tmp_path: Path) -> None:
             10,
             5,
         )
+
+
+def test_publishes_at_the_same_time_take_turns_and_leave_a_whole_current(tmp_path: Path) -> None:
+    """Without the lock, a publish could prune the version another one had just made current."""
+    copy = tmp_path / "copy.duckdb"
+    with duckdb.connect(str(copy)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.t AS SELECT range AS n, DATE '2026-10-01' AS _partition_date FROM range(3)"
+        )
+    root = tmp_path / "lake"
+    errors: list[BaseException] = []
+
+    def publish_twice() -> None:
+        try:
+            for _ in range(2):
+                publish_lake(copy, root)
+                current = (root / CURRENT).resolve()
+                assert (current / "raw" / "t").is_dir(), f"current points at a removed version {current}"
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=publish_twice) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(list((root / VERSIONS).iterdir())) == 2
