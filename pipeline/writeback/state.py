@@ -71,9 +71,6 @@ class LiveState:
             return [owning]
         return [o for o in self.organizations.values() if project.owner_id in o.member_ids]
 
-    def tags_in_use(self, tag: str) -> list[str]:
-        return sorted(p.label for p in self.projects.values() if p.tag == tag)
-
 
 def _records(client: DominoClient, name: str) -> Iterable[dict]:
     for page in client.iter_pages(CATALOGUE[name]):
