@@ -18,6 +18,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipeline.domino import endpoint
+from pipeline.domino.catalogue import COST_AGGREGATE_LABELS
 from pipeline.domino.raw_envelopes import read_raw_list, split_body
 from pipeline.extract.raw_batches import RawBatches
 from pipeline.extract.report import LoadReport
@@ -162,7 +163,7 @@ def test_cost_rows_equal_the_records_path_and_a_bad_name_hands_the_page_back() -
     rows.append(
         {"name": "__idle__", "start": "2024-10-15T00:00:00Z", "end": "2024-10-16T00:00:00Z", "cpuCost": 2}
     )
-    ctx = context(aggregate=list(AUDIT_LABELS))
+    ctx = context(aggregate=list(COST_AGGREGATE_LABELS))
     items, raws = page_of(rows, "data")
     plan = plan_for(COST.table)
     assert plan is not None
@@ -172,16 +173,6 @@ def test_cost_rows_equal_the_records_path_and_a_bad_name_hands_the_page_back() -
     assert frame["billing_tag"].to_list() == [None] * 6 and frame["is_idle"].to_list()[-1] is True
     rows[2]["name"] = "too/few"
     assert plan.shape(*page_of(rows, "data"), ctx) is None
-
-
-AUDIT_LABELS = (
-    "workload-type",
-    "project-id",
-    "project-name",
-    "starting-user-username",
-    "organization-name",
-    "billing-tag",
-)
 
 
 def test_a_batch_that_does_not_type_is_shaped_page_by_page_and_only_the_bad_page_takes_the_records_path() -> (
