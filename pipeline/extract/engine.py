@@ -26,6 +26,7 @@ from pipeline.domino.client import RawPage
 from pipeline.domino.envelopes import read_single
 from pipeline.domino.errors import DominoApiError
 from pipeline.domino.windows import DailyWindow, window_request
+from pipeline.extract.clipping import clip_mask
 from pipeline.extract.cursors import read_cursor, save_cursor
 from pipeline.extract.pipelining import Committer, WindowEnd, ordered_fetch
 from pipeline.extract.raw_batches import RawBatches
@@ -34,7 +35,7 @@ from pipeline.tables import TableSpec
 from pipeline.transform import PARTITION_DATE_KEY, ShapedBatch, shape_batch, shape_children
 from pipeline.transform.audit import OCCURRENCES_KEY, Occurrences
 from pipeline.transform.columnar import plan_for
-from pipeline.transform.moments import inside, moment
+from pipeline.transform.moments import moment
 from pipeline.transform.paths import column_values
 from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
 from pipeline.warehouse.staging import Stage
@@ -429,14 +430,6 @@ def _window_column(endpoint: Endpoint) -> str:
 
 
 def _clipped(records: Records, endpoint: Endpoint, window: DailyWindow) -> Records:
-    """Event logs: drop records whose own time lies outside [start, end) (a server may treat the end bound
-    as inclusive, or ignore the range); records whose time cannot be read are kept for shaping to reject."""
-    if not endpoint.clip_to_window or not records:
-        return records
-    keep = _clip_mask(records, endpoint, window)
-    return [r for r, kept in zip(records, keep, strict=True) if kept]
-
-
-def _clip_mask(records: Records, endpoint: Endpoint, window: DailyWindow) -> list[bool]:
-    column = next(c for c in endpoint.table.columns if c.name == endpoint.window_column)
-    return inside(column_values(records, column), window.start, window.end)
+    """The records of the window's day (see `clipping`)."""
+    keep = clip_mask(records, endpoint, window)
+    return records if keep is None else [r for r, kept in zip(records, keep, strict=True) if kept]

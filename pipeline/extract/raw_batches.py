@@ -19,10 +19,9 @@ from pipeline.domino import Endpoint
 from pipeline.domino.client import RawPage
 from pipeline.domino.errors import EnvelopeError
 from pipeline.domino.windows import DailyWindow
+from pipeline.extract.clipping import clip_mask
 from pipeline.extract.report import LoadReport
 from pipeline.transform.columnar import ColumnarPlan
-from pipeline.transform.moments import inside
-from pipeline.transform.paths import column_values
 from pipeline.transform.shape import SOURCE_BYTES_KEY
 from pipeline.warehouse.staging import Stage
 
@@ -99,9 +98,8 @@ class RawBatches:
                 raise EnvelopeError(
                     f"{endpoint.name}: expected each record to be an object, got a JSON {kind}"
                 )
-        if endpoint.clip_to_window:
-            column = next(c for c in endpoint.table.columns if c.name == endpoint.window_column)
-            keep = inside(column_values(records, column), window.start, window.end)
+        keep = clip_mask(records, endpoint, window)
+        if keep is not None:
             records = [r for r, k in zip(records, keep, strict=True) if k]
             sent = [r for r, k in zip(sent, keep, strict=True) if k]
         self.records_path(records, {**context, SOURCE_BYTES_KEY: sent})
