@@ -71,6 +71,11 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def budget_default_limits(body: Any) -> dict[str, float | None]:
+    """`GET /v4/cost/budgets/defaults` as label type → limit (None: no limit)."""
+    return {d.get("budgetLabel"): _number(d.get("limit")) for d in body}
+
+
 def project_tag_value(body: Any) -> str | None:
     """`GET /v4/projects/{id}/billingtag` answers `{"tag": ...}` or null."""
     if isinstance(body, dict):
@@ -92,8 +97,7 @@ def read_one(client: DominoClient, kind: str, key: str) -> Any:
     if kind == "project_tag":
         return project_tag_value(client.get_json(f"/v4/projects/{quote(key, safe='')}/billingtag"))
     if kind == "budget_default":
-        found = {d.get("budgetLabel"): d for d in client.get_json(f"{BUDGETS}/defaults")}
-        return _number((found.get(key) or {}).get("limit"))
+        return budget_default_limits(client.get_json(f"{BUDGETS}/defaults")).get(key)
     if kind == "budget_override":
         found = {o.get("labelId"): o for o in client.get_json(f"{BUDGETS}/overrides")}
         return override_value(found.get(key))

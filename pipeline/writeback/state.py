@@ -110,7 +110,7 @@ def read_state(client: DominoClient, named_tags: Iterable[str] = ()) -> LiveStat
         )
         for r in _records(client, "organizations")
     }
-    defaults = {d.get("budgetLabel"): d.get("limit") for d in client.get_json(f"{BUDGETS}/defaults")}
+    defaults = objects.budget_default_limits(client.get_json(f"{BUDGETS}/defaults"))
     overrides = {o["labelId"]: objects.override_value(o) for o in client.get_json(f"{BUDGETS}/overrides")}
     return LiveState(
         tags=tags,
@@ -118,7 +118,7 @@ def read_state(client: DominoClient, named_tags: Iterable[str] = ()) -> LiveStat
         settings=objects.settings_value(client.get_json(SETTINGS)),
         projects=projects,
         organizations=organizations,
-        budget_defaults={k: None if v is None else float(v) for k, v in defaults.items()},
+        budget_defaults=defaults,
         budget_overrides=overrides,  # type: ignore[arg-type]
         alerts=objects.alerts_value(client.get_json(f"{BUDGETS}/global/alertsSettings")),
         host=client.settings.base_url,
