@@ -174,9 +174,8 @@ class Extraction:
         specs = (endpoint.table, *endpoint.child_tables)
         settings = self.client.settings
         plan = plan_for(endpoint.table, endpoint.child_tables) if settings.shaping == "columnar" else None
-        requests = {
-            day: window_request(endpoint, DailyWindow.for_day(day), settings) for day in days(start, end)
-        }
+        windows = {day: DailyWindow.for_day(day) for day in days(start, end)}
+        requests = {day: window_request(endpoint, window, settings) for day, window in windows.items()}
 
         def fetch(day: date) -> Iterable[Page | RawPage]:
             params = requests[day].params
@@ -209,7 +208,7 @@ class Extraction:
                         PARTITION_DATE_KEY: day,
                         OCCURRENCES_KEY: Occurrences(),
                     }
-                window = DailyWindow.for_day(day)
+                window = windows[day]
                 if not isinstance(event, WindowEnd):
                     page = event[1]
                     if page.offset == 0 and page.total is not None:
