@@ -80,6 +80,21 @@ def test_table_types_comments_and_raw_json(tmp_path: Path) -> None:
     assert wh.query("SELECT _raw->>'$.extra.x[0]' FROM raw.projects").item() == "1"
 
 
+def test_raw_json_is_stored_with_zstd_in_tables_and_their_history(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    load_audit_day(wh, events(0, 50), "r1")
+    stage = wh.stage(PROJECTS, "r1")
+    stage.add(shape_batch([{"id": "p1", "name": "A"}], PROJECTS, {"run_id": "r1"}).frame)
+    wh.commit([TableLoad(stage, ReplaceAll())])
+    for table in ("audit_events", "audit_event_targets", "projects", "projects_history"):
+        compressions = wh.query(
+            f"SELECT DISTINCT compression FROM pragma_storage_info('raw.{table}') "
+            "WHERE column_name = '_raw' AND segment_type = 'JSON'"
+        )
+        assert compressions["compression"].to_list() == ["ZSTD"], table
+    assert wh.query("SELECT count(*) FROM raw.audit_events WHERE _raw->>'$.timestamp' IS NULL").item() == 0
+
+
 def test_replace_window_is_idempotent_and_children_follow(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     day = events(0, 50)
