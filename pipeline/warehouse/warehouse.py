@@ -14,7 +14,7 @@ import polars as pl
 
 from pipeline.tables import TableSpec
 from pipeline.warehouse.commit import LoadResult, TableLoad, commit_loads
-from pipeline.warehouse.ddl import ensure_log_tables, qualified, quote
+from pipeline.warehouse.ddl import ensure_log_tables, literal, qualified, quote
 from pipeline.warehouse.locking import file_lock, retry_on_lock
 from pipeline.warehouse.staging import Stage, new_stage_directory, remove_stale_stages
 
@@ -25,6 +25,15 @@ DEFAULT_SETTINGS: dict[str, str | bool] = {
 """Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and dropping it
 makes large inserts faster. Bounded memory: DuckDB spills to `<db>.tmp` past the limit, so a 2M-event
 backfill peaks near 375 MB RSS for the whole process (`make bench`) however many days it spans."""
+
+RESERVED_CATALOGS = frozenset({"memory", "temp", "system", "main"})
+"""Names `ATTACH` refuses (a file called `memory.duckdb` is attached as `memory_warehouse`)."""
+
+ROW_GROUP_ROWS = 30_720
+"""Row-group size of row groups written by this project's connections (DuckDB's default: 122,880). An
+insert writes each full row group straight to the file, compressed ("optimistic writes"), so the
+`COMMIT` no longer copies a 100k-event day through the WAL and a checkpoint: the commit thread of an
+audit load spends 30-40% less time (`make bench`), for a file about 7% larger."""
 
 
 class Warehouse:
@@ -49,7 +58,7 @@ class Warehouse:
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection (UTC session), retried while another process holds the file."""
         read_only = read_only and self.path.exists()
-        con = retry_on_lock(lambda: duckdb.connect(str(self.path), read_only=read_only), self.lock_timeout_s)
+        con = retry_on_lock(lambda: self._open(read_only), self.lock_timeout_s)
         try:
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = false")
@@ -58,6 +67,22 @@ class Warehouse:
             yield con
         finally:
             con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """The file as the connection's default catalog (named after the file, as `duckdb.connect(path)`
+        names it); writers attach it with `ROW_GROUP_SIZE`, which only `ATTACH` accepts."""
+        if read_only:
+            return duckdb.connect(str(self.path), read_only=True)
+        con = duckdb.connect()
+        try:
+            stem = self.path.stem
+            catalog = quote(stem if stem not in RESERVED_CATALOGS else f"{stem}_warehouse")
+            con.execute(f"ATTACH {literal(str(self.path))} AS {catalog} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+            con.execute(f"USE {catalog}")
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:

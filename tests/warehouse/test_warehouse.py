@@ -408,3 +408,22 @@ def test_rows_held_before_partition_dates_existed_are_dated_by_their_time(tmp_pa
     wh.commit([TableLoad(stage, Upsert())])
     load_audit_day(wh, events(0, 4), "new")  # the upgraded pipeline reloads the same day
     assert wh.query("SELECT count(*), min(_partition_date) FROM raw.audit_events").row(0) == (4, DAY[0])
+
+
+@pytest.fixture(scope="module")
+def day_of_40k_events():
+    context = {"run_id": "r1", PARTITION_DATE_KEY: DAY[0]}
+    return shape_batch(events(0, 40_000), AUDIT_SPEC, context).frame
+
+
+@pytest.mark.parametrize("name", ["w", "memory", "temp", "my-db.v2"])
+def test_commits_write_small_row_groups_whatever_the_file_is_called(
+    tmp_path: Path, name: str, day_of_40k_events
+) -> None:
+    wh = Warehouse(tmp_path / f"{name}.duckdb")
+    stage = wh.stage(AUDIT_SPEC, "r1")
+    stage.add(day_of_40k_events)
+    wh.commit([TableLoad(stage, ReplaceWindow(*DAY))], "2024-08-14")
+    groups = wh.query("SELECT max(row_group_id) + 1 AS n FROM pragma_storage_info('raw.audit_events')")
+    assert groups.item() == 2  # 40,000 rows in groups of 30,720 (DuckDB's default 122,880 makes one)
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 40_000
