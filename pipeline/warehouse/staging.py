@@ -1,5 +1,8 @@
 """Parquet staging: batches land on disk as they arrive so memory stays bounded and the
-DuckDB write transaction (which holds the single-writer lock) only has to read local files."""
+DuckDB write transaction (which holds the single-writer lock) only has to read local files.
+
+Parts are written on one background thread (polars writes without the GIL), so the thread that shapes
+pages goes on shaping; each stage has at most one part in flight besides the rows it buffers."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +18,32 @@ import polars as pl
 
 from pipeline.tables import TableSpec
 from pipeline.transform import Reject, frame_schema
+
+_writer: ThreadPoolExecutor | None = None
+"""Writes every stage's parts, in the order they were handed over (one per process: see `_writer_pool`)."""
+
+
+def _writer_pool() -> ThreadPoolExecutor:
+    global _writer
+    if _writer is None:
+        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-writer")
+    return _writer
+
+
+def _forget_writer() -> None:
+    """A forked child has none of its parent's threads: it starts its own writer."""
+    global _writer
+    _writer = None
+
+
+os.register_at_fork(after_in_child=_forget_writer)
+
+
+def _write_part(frame: pl.DataFrame, part: Path) -> None:
+    """Write-then-rename, so a part is never half there."""
+    partial = part.with_suffix(".partial")
+    frame.write_parquet(partial, compression="lz4", statistics=False)
+    os.replace(partial, part)
 
 
 class Stage:
@@ -32,6 +62,7 @@ class Stage:
         self._schema = frame_schema(spec)
         self._buffer: list[pl.DataFrame] = []
         self._buffered_rows = 0
+        self._writing: Future[None] | None = None
         directory.mkdir(parents=True, exist_ok=True)
 
     def add(self, frame: pl.DataFrame) -> None:
@@ -51,28 +82,41 @@ class Stage:
         self._buffered_rows += conformed.height
         self.row_count += conformed.height
         if self._buffered_rows >= self.flush_rows:
-            self.flush()
+            self._write_buffer()
 
     def add_rejects(self, rejects: Iterable[Reject]) -> None:
         self.rejects.extend(rejects)
 
     def flush(self) -> None:
-        """Write buffered rows as the next part (write-then-rename, so a part is never half there)."""
+        """Write buffered rows as the next part and wait until every part is on disk (`parts` complete)."""
+        self._write_buffer()
+        self._wait()
+
+    def _write_buffer(self) -> None:
+        """Hand the buffered rows to the writer thread, after the stage's previous part is written."""
+        self._wait()
         if not self._buffer:
             return
         frame = pl.concat(self._buffer, how="vertical") if len(self._buffer) > 1 else self._buffer[0]
         part = self.directory / f"part-{len(self.parts):06d}.parquet"
-        partial = part.with_suffix(".partial")
-        frame.write_parquet(partial, compression="lz4", statistics=False)
-        os.replace(partial, part)
-        self.parts.append(part)
         self._buffer = []
         self._buffered_rows = 0
+        self._writing = _writer_pool().submit(_write_part, frame, part)
+        self.parts.append(part)
+
+    def _wait(self) -> None:
+        """Wait for the part in flight; a failed write raises here, and again on every later call."""
+        if self._writing is not None:
+            self._writing.result()
+            self._writing = None
 
     def discard(self) -> None:
         """Remove the staged files (after a commit, or to abandon the stage)."""
         self._buffer = []
         self.discarded = True
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.exception()  # the part is abandoned with its stage; its error does not matter
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

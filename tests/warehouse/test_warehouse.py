@@ -427,3 +427,18 @@ def test_commits_write_small_row_groups_whatever_the_file_is_called(
     groups = wh.query("SELECT max(row_group_id) + 1 AS n FROM pragma_storage_info('raw.audit_events')")
     assert groups.item() == 2  # 40,000 rows in groups of 30,720 (DuckDB's default 122,880 makes one)
     assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 40_000
+
+
+def test_a_part_that_fails_to_write_fails_the_commit_and_lands_nothing(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    load_audit_day(wh, events(0, 5), "run-1")
+    stage = wh.stage(AUDIT_SPEC, "run-2", flush_rows=10)
+    stage.directory.rmdir()
+    stage.directory.write_text("not a directory")  # the background writer cannot create its part here
+    context = {"run_id": "run-2", PARTITION_DATE_KEY: DAY[0]}
+    stage.add(shape_batch(events(100, 30), AUDIT_SPEC, context).frame)  # handed to the writer thread
+    for _ in range(2):  # the failure is raised, and raised again: the stage never looks complete
+        with pytest.raises(OSError):
+            wh.commit([TableLoad(stage, ReplaceWindow(*DAY))], "2024-08-14")
+    assert wh.query("SELECT count(*) FROM raw.audit_events").item() == 5
+    assert wh.query("SELECT count(*) FROM raw._loads WHERE run_id = 'run-2'").item() == 0
