@@ -33,7 +33,7 @@ import polars as pl
 
 from pipeline.tables import Column, TableSpec
 from pipeline.transform.casting import POLARS_TYPES, cast_column, exact_series
-from pipeline.transform.derived import DERIVED_KEY, REJECT_KEY
+from pipeline.transform.derived import DERIVED_KEY
 from pipeline.transform.moments import inside, inside_epoch_ms
 from pipeline.transform.registry import get_transform
 from pipeline.transform.shape import RAW_COLUMN, assemble, canonical_casing, frame_schema
@@ -115,26 +115,6 @@ COLUMNAR: dict[str, ColumnarTransform] = {}
 
 def register(name: str, transform: ColumnarTransform) -> None:
     COLUMNAR[name] = transform
-
-
-def records_adapter(name: str, reads: tuple[str, ...]) -> ColumnarTransform:
-    """A fast-path form of a record transform that reads only a few small top-level fields: run the very
-    same Python transform on records holding just those fields (absent fields stay absent)."""
-
-    def derive(page: PageColumns, spec: TableSpec, context: dict[str, Any]) -> dict[str, list[Any]] | None:
-        columns = [page.sent(key) for key in reads]
-        records = [
-            {key: value for key, value in zip(reads, values, strict=True) if value is not UNSET}
-            for values in zip(*columns, strict=True)
-        ]
-        shaped = get_transform(name).apply(records, context)
-        derived = [r.get(DERIVED_KEY) or {} for r in shaped]
-        if any(REJECT_KEY in d for d in derived):
-            return None
-        names = [c.path.removeprefix(_DERIVED_PREFIX) for c in spec.columns if _is_derived(c)]
-        return {n: [d.get(n) for d in derived] for n in names}
-
-    return ColumnarTransform(Needs(values=reads), derive=derive)
 
 
 def _is_derived(column: Column) -> bool:
@@ -419,9 +399,7 @@ def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
 
 
 def _columnar(name: str | None) -> ColumnarTransform | None:
-    import pipeline.transform.columnar_audit  # noqa: F401  (registers the audit forms)
+    import pipeline.transform.columnar_audit
+    import pipeline.transform.columnar_cost  # noqa: F401  (registers the cost form)
 
     return COLUMNAR.get(name) if name else None
-
-
-register("cost_allocation", records_adapter("cost_allocation", ("name", "window", "start", "end")))

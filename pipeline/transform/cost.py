@@ -52,10 +52,16 @@ def _window(record: dict[str, Any]) -> tuple[Any, Any]:
     return record.get("start"), record.get("end")
 
 
+def name_columns(context: dict[str, Any]) -> tuple[list[str], list[str | None]]:
+    """The request's aggregate label keys and, for each `/`-separated part of a name, its column (None:
+    a label this table has no column for)."""
+    aggregate = [_label_key(a) for a in context.get("aggregate") or DEFAULT_AGGREGATE if a.strip()]
+    return aggregate, [LABEL_COLUMNS.get(key) for key in aggregate]
+
+
 def cost_allocation(records: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
     """Add label columns, `is_idle` and the window bounds under `_derived`; reject malformed names."""
-    aggregate = [_label_key(a) for a in context.get("aggregate") or DEFAULT_AGGREGATE if a.strip()]
-    columns = [LABEL_COLUMNS.get(key) for key in aggregate]
+    aggregate, columns = name_columns(context)
     for record in records:
         values = derived(record)
         values.update(dict.fromkeys(LABEL_FIELDS))

@@ -221,3 +221,42 @@ def test_a_transform_without_a_fast_path_form_keeps_its_table_on_the_records_pat
     assert secret_table.transform == "strip_secrets"
     assert plan_for(secret_table) is None
     assert plan_for(AUDIT.table, AUDIT.child_tables) is not None  # the audit forms are registered
+
+
+@pytest.mark.parametrize(
+    "aggregate",
+    [
+        None,  # Domino's default aggregate
+        [
+            "label:dominodatalab.com/project-name",
+            "project",
+            "unknown-label",
+        ],  # a column twice, a label without one
+        ["billing-tag"],
+    ],
+)
+def test_cost_names_split_in_polars_as_on_the_records_path(aggregate: list[str] | None) -> None:
+    parts = 6 if aggregate is None else len(aggregate)
+    window = {"start": "2024-10-15T00:00:00Z", "end": "2024-10-16T00:00:00Z"}
+    rows: list[dict[str, Any]] = [
+        {"name": "/".join(f"v{i}-{p}" for p in range(parts)), "window": window, "cpuCost": i}
+        for i in range(4)
+    ]
+    rows[1]["name"] = "/".join(["__unallocated__"] * parts)
+    rows[2]["window"] = {"end": "2024-10-16T00:00:00Z"}  # no window.start: the top-level start
+    rows[2]["start"] = "2024-10-15T01:00:00Z"
+    rows[3]["window"] = "2024-10-15"  # not an object: top-level start and end
+    rows[3]["start"], rows[3]["end"] = "2024-10-15T02:00:00Z", "2024-10-15T03:00:00Z"
+    rows.append({"name": "__idle__", "window": window, "cpuCost": 1})
+    ctx = context(aggregate=aggregate) if aggregate else context()
+    plan = plan_for(COST.table)
+    assert plan is not None
+    items, raws = page_of(rows, "data")
+    frame, _ = plan.shape(items, raws, ctx)  # type: ignore[misc]
+    expected, _ = records_path(raws, COST, ctx)
+    assert_frame_equal(frame, expected.frame)
+    for bad_name in (None, 42, "/".join(["x"] * (parts + 1))):  # the records path names these rejects
+        spoiled = [dict(r) for r in rows]
+        spoiled[0]["name"] = bad_name
+        assert plan.shape(*page_of(spoiled, "data"), ctx) is None, bad_name
+        assert records_path(page_of(spoiled, "data")[1], COST, ctx)[0].rejects
