@@ -399,7 +399,7 @@ def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
 
 
 def _columnar(name: str | None) -> ColumnarTransform | None:
-    import pipeline.transform.columnar_audit
-    import pipeline.transform.columnar_cost  # noqa: F401  (registers the cost form)
+    import pipeline.transform.columnar_audit  # each module registers its fast-path forms
+    import pipeline.transform.columnar_cost  # noqa: F401
 
     return COLUMNAR.get(name) if name else None
