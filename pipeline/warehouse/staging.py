@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,17 +24,22 @@ _writer: ThreadPoolExecutor | None = None
 """Writes every stage's parts, in the order they were handed over (one per process: see `_writer_pool`)."""
 
 
+_writer_lock = threading.Lock()
+
+
 def _writer_pool() -> ThreadPoolExecutor:
+    """The process's writer, made on first use (stages are flushed from the shaping and commit threads)."""
     global _writer
-    if _writer is None:
-        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-writer")
-    return _writer
+    with _writer_lock:
+        if _writer is None:
+            _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-writer")
+        return _writer
 
 
 def _forget_writer() -> None:
     """A forked child has none of its parent's threads: it starts its own writer."""
-    global _writer
-    _writer = None
+    global _writer, _writer_lock
+    _writer, _writer_lock = None, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_writer)
