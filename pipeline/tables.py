@@ -59,3 +59,10 @@ class TableSpec:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        """The column called `name` (a catalogue field such as `window_column` names one)."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"raw.{self.name} has no column {name!r}")

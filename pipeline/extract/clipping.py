@@ -15,5 +15,5 @@ def clip_mask(records: list[dict[str, Any]], endpoint: Endpoint, window: DailyWi
     """Which records to keep; None when the endpoint is not clipped (or there is nothing to clip)."""
     if not endpoint.clip_to_window or not records:
         return None
-    column = next(c for c in endpoint.table.columns if c.name == endpoint.window_column)
+    column = endpoint.table.column(endpoint.window_column)
     return inside(column_values(records, column), window.start, window.end)

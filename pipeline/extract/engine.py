@@ -269,7 +269,7 @@ class Extraction:
         spec = endpoint.table
         report = LoadReport(spec.name, window=(start, end))
         lower, upper = _midnight(start), _midnight(end)
-        submitted = next(c for c in spec.columns if c.name == _window_column(endpoint))
+        submitted = spec.column(_window_column(endpoint))
 
         def submissions(records: Records) -> list[datetime | None]:
             return [moment(value) for value in column_values(records, submitted)]

@@ -180,8 +180,7 @@ class ColumnarPlan:
             return None
         if clip is not None:
             name, start, end = clip
-            column = next(c for c in self.spec.columns if c.name == name)
-            values = self._values(page, column)
+            values = self._values(page, self.spec.column(name))
             mask = inside_epoch_ms(values, start, end)
             page = page.keep(inside(values, start, end) if mask is None else mask)
         columns = self._texts(page)
