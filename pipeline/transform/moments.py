@@ -11,6 +11,8 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.transform.casting import exact_series
+
 
 def moment(value: Any) -> datetime | None:
     """A record time sent as epoch milliseconds or ISO-8601 text; None when it is neither."""
@@ -50,11 +52,10 @@ def inside_epoch_ms(values: list[Any], start: datetime, end: datetime) -> pl.Ser
     """`inside` in one polars expression when every value is an int (or None) in [0, 2^32 s) and the
     window's ends are whole milliseconds (the usual audit page); None when `inside` must decide."""
     low, high = _whole_ms(start), _whole_ms(end)
-    if low is None or high is None or not {int, type(None)}.issuperset(map(type, values)):
+    if low is None or high is None:
         return None
-    try:
-        millis = pl.Series(values, dtype=pl.Int64, strict=True)
-    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+    millis = exact_series("epoch_ms", values, "int")  # None unless every value is an int (or None)
+    if millis is None:
         return None
     present = millis.drop_nulls()
     if present.len() and not (present.min() >= 0 and present.max() < _EXACT_EPOCH_MS):  # type: ignore[operator]
