@@ -21,6 +21,15 @@ def scan(table: Path) -> str:
     return f"read_parquet('{table}/**/*.parquet', hive_partitioning = true)"
 
 
+def read_copy_of(tmp_path: Path, *statements: str) -> Path:
+    """A read copy holding just what `statements` create, to publish the lake from."""
+    copy = tmp_path / "copy.duckdb"
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return copy
+
+
 def test_the_lake_is_off_unless_a_path_is_set() -> None:
     assert lake_path({}) is None and lake_path({"DOMINO_PARQUET_LAKE_PATH": " "}) is None
     assert lake_path({"DOMINO_PARQUET_LAKE_PATH": "/srv/lake"}) == Path("/srv/lake")
@@ -104,18 +113,17 @@ def test_republishing_swaps_versions_atomically_and_keeps_the_one_before(
 
 def test_each_table_gets_its_own_layout(tmp_path: Path) -> None:
     """Partitioned by its day column when it has rows, else one file; bookkeeping, other schemas: out."""
-    copy = tmp_path / "copy.duckdb"
-    with duckdb.connect(str(copy)) as con:
-        con.execute("CREATE SCHEMA raw; CREATE SCHEMA reporting; CREATE SCHEMA admin")
-        con.execute(
-            "CREATE TABLE raw.audit AS "
-            "SELECT range AS n, DATE '2026-10-01' + (range % 2)::INT AS _partition_date FROM range(5)"
-        )
-        con.execute("CREATE TABLE raw.audit_history AS SELECT 1 AS n, DATE '2026-10-02' AS snapshot_date")
-        con.execute("CREATE TABLE raw.empty_daily (n INT, _partition_date DATE)")
-        con.execute("CREATE TABLE raw._loads AS SELECT 1 AS n")
-        con.execute("CREATE TABLE reporting.totals AS SELECT 42 AS total")
-        con.execute("CREATE TABLE admin.writeback_log AS SELECT 1 AS n")
+    copy = read_copy_of(
+        tmp_path,
+        "CREATE SCHEMA raw; CREATE SCHEMA reporting; CREATE SCHEMA admin",
+        "CREATE TABLE raw.audit AS "
+        "SELECT range AS n, DATE '2026-10-01' + (range % 2)::INT AS _partition_date FROM range(5)",
+        "CREATE TABLE raw.audit_history AS SELECT 1 AS n, DATE '2026-10-02' AS snapshot_date",
+        "CREATE TABLE raw.empty_daily (n INT, _partition_date DATE)",
+        "CREATE TABLE raw._loads AS SELECT 1 AS n",
+        "CREATE TABLE reporting.totals AS SELECT 42 AS total",
+        "CREATE TABLE admin.writeback_log AS SELECT 1 AS n",
+    )
     current = publish_lake(copy, tmp_path / "lake").path
     layout = sorted(str(p.relative_to(current)) for p in current.rglob("*.parquet"))
     assert [p.rsplit("/", 1)[0] for p in layout] == [
@@ -134,12 +142,11 @@ def test_each_table_gets_its_own_layout(tmp_path: Path) -> None:
 
 def test_publishes_at_the_same_time_take_turns_and_leave_a_whole_current(tmp_path: Path) -> None:
     """Without the lock, a publish could prune the version another one had just made current."""
-    copy = tmp_path / "copy.duckdb"
-    with duckdb.connect(str(copy)) as con:
-        con.execute("CREATE SCHEMA raw")
-        con.execute(
-            "CREATE TABLE raw.t AS SELECT range AS n, DATE '2026-10-01' AS _partition_date FROM range(3)"
-        )
+    copy = read_copy_of(
+        tmp_path,
+        "CREATE SCHEMA raw",
+        "CREATE TABLE raw.t AS SELECT range AS n, DATE '2026-10-01' AS _partition_date FROM range(3)",
+    )
     root = tmp_path / "lake"
     errors: list[BaseException] = []
 
