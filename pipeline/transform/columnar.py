@@ -1,22 +1,16 @@
 """Shape a page kept as bytes straight into typed columns: the fast path for declarative endpoints.
 
-How a page becomes columns:
-- text (`str`) columns: polars reads the page's JSON array with a schema of just those fields (nested
-  structs for dotted paths), in Rust and without the GIL;
-- every other column (numbers, booleans, times, JSON) comes from one msgspec pass that decodes only the
-  top-level fields those columns need (the rest of each record is skipped); a column whose values are all
-  of one plain type (e.g. ints for epoch times) is built in one polars call (`exact_series`), any other
-  goes through the very casters the records path uses (`cast_column`), so a value types, or fails,
-  exactly as it would there;
-- a `json` column whose path is a top-level field, and `_raw`, keep the bytes as sent.
+How a page becomes columns: one msgspec pass decodes, for every record, only the top-level fields the
+table's columns and transforms read (the rest of each record is skipped, in C). A field read along
+dotted paths (`actor.id`) is decoded into a struct of just those paths; a field read whole, into Python
+values; a `json` column whose path is a top-level field, and `_raw`, keep the bytes as sent. Each column
+is then built in one polars call when its values are all of one plain type (`exact_series`), else by the
+very casters the records path uses (`cast_column`), so a value types, or fails, exactly as it would there.
 
-Whenever something does not fit (a value that cannot be cast, a required value missing, a shape the
-schema cannot read, a transform rejecting a record) `ColumnarPlan.shape` returns None and the caller shapes
-that page on the records path (`shape_batch`), which names each reject's reason: the fast path never
-decides a reject itself. One known difference: a number sent where text is expected lands as polars'
-decimal text of it; for a non-integral float that text may differ from Python's `str()` (e.g. `1e-07`).
-Another: an object sent with a key twice (never seen from Domino) reads the first on this path (polars)
-and the last on the records path (orjson).
+Whenever something does not fit (a value that cannot be cast, a required value missing, a field whose
+shape the struct cannot read, a transform rejecting a record) `ColumnarPlan.shape` returns None and the
+caller shapes that page on the records path (`shape_batch`), which names each reject's reason: the fast
+path never decides a reject itself.
 """
 
 from __future__ import annotations
@@ -31,7 +25,7 @@ from typing import Any
 import msgspec
 import polars as pl
 
-from pipeline.tables import Column, TableSpec
+from pipeline.tables import Column, ColumnType, TableSpec
 from pipeline.transform.casting import POLARS_TYPES, cast_column, exact_series
 from pipeline.transform.derived import DERIVED_KEY
 from pipeline.transform.moments import inside, inside_epoch_ms
@@ -44,14 +38,16 @@ _DERIVED_PREFIX = DERIVED_KEY + "."
 
 @dataclass
 class PageColumns:
-    """One page as the fast path reads it: polars' text fields, msgspec's decoded fields, records' bytes."""
+    """One page as the fast path reads it: a decoded struct per record, and each record's bytes."""
 
-    frame: pl.DataFrame
     rows: list[Any]
     raws: list[msgspec.Raw]
     attrs: Mapping[str, str]
     """Top-level field name → attribute of the msgspec row struct."""
+    parsers: Mapping[str, msgspec.json.Decoder] = field(default_factory=dict)
+    """Top-level fields kept as bytes (`json` columns) that are also read typed: their decoders."""
     _texts: pl.Series | None = field(default=None, repr=False)
+    _parsed: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def raw_texts(self) -> pl.Series:
         """Each record's bytes as sent, as text (`_raw`), decoded once per page and shared by its users."""
@@ -60,11 +56,16 @@ class PageColumns:
         return self._texts
 
     def sent(self, key: str) -> list[Any]:
-        """A top-level field's decoded values, `UNSET` where the record lacks the field."""
+        """A top-level field as decoded (`msgspec.Raw` for a field kept as bytes), `UNSET` where absent."""
         return list(map(attrgetter(self.attrs[key]), self.rows))
 
     def values(self, key: str) -> list[Any]:
-        """A top-level field's decoded values, None where absent (as `dict.get` reads them)."""
+        """A top-level field's values, None where absent (as `dict.get` reads them); a field kept as bytes
+        and also read typed is decoded from those bytes, once per page."""
+        if key in self.parsers:
+            if key not in self._parsed:
+                self._parsed[key] = _parse(self.parsers[key], self.sent(key))
+            return self._parsed[key]
         return [None if v is UNSET else v for v in self.sent(key)]
 
     def keep(self, mask: list[bool] | pl.Series) -> PageColumns:
@@ -76,8 +77,12 @@ class PageColumns:
             return self
         flags = series.to_list()
         rows = list(compress(self.rows, flags)) if self.rows else self.rows
-        raws = list(compress(self.raws, flags))
-        return PageColumns(self.frame.filter(series), rows, raws, self.attrs)
+        return PageColumns(rows, list(compress(self.raws, flags)), self.attrs, self.parsers)
+
+
+def _parse(decoder: msgspec.json.Decoder, raws: list[Any]) -> list[Any]:
+    """Typed values of fields kept as bytes (absent or null: None), decoded as one JSON array."""
+    return decoder.decode(b"[" + b",".join(bytes(r) or b"null" for r in raws) + b"]")
 
 
 Derive = Callable[[PageColumns, TableSpec, dict[str, Any]], dict[str, list[Any] | pl.Series] | None]
@@ -86,14 +91,12 @@ Explode = Callable[[PageColumns, pl.DataFrame, TableSpec, dict[str, Any]], pl.Da
 
 @dataclass(frozen=True)
 class Needs:
-    """What a fast-path transform reads besides the spec's columns (top-level field → how)."""
+    """What a fast-path transform reads besides the spec's columns (top-level fields)."""
 
-    text: Mapping[str, pl.DataType] = field(default_factory=dict)
-    """Fields polars reads with these dtypes (structs and lists of text)."""
     values: tuple[str, ...] = ()
-    """Fields msgspec decodes into Python values."""
+    """Fields decoded into Python values (as `dict.get` reads them)."""
     nested: Mapping[str, Any] = field(default_factory=dict)
-    """Fields msgspec decodes with these types (e.g. nested `msgspec.Raw` JSON leaves)."""
+    """Fields decoded with these msgspec types (e.g. structs of the few leaves a transform reads)."""
 
 
 @dataclass(frozen=True)
@@ -129,26 +132,35 @@ class Unsupported(Exception):
     """The spec cannot be shaped on the fast path (its endpoint always takes the records path)."""
 
 
-def _text_tree(columns: list[Column]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for column in columns:
-        for path in _paths(column):
-            node = tree
-            *parents, leaf = path.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-                if not isinstance(node, dict):
-                    raise Unsupported(f"{path}: {part} is both text and an object")
-            if isinstance(node.get(leaf), dict):
-                raise Unsupported(f"{path}: {leaf} is both text and an object")
-            node[leaf] = pl.Utf8()
-    return tree
+def typed_series(name: str, values: list[Any], column_type: ColumnType) -> pl.Series | None:
+    """The column as the records path casts it, in one polars call when the values allow (None: a value
+    does not cast, so the records path must name the reject)."""
+    series = exact_series(name, values, column_type)
+    if series is None:
+        series, failures = cast_column(name, values, column_type)
+        if failures:
+            return None
+    return series
 
 
-def _dtype(node: Any) -> pl.DataType:
-    if isinstance(node, dict):
-        return pl.Struct({key: _dtype(child) for key, child in node.items()})
-    return node
+@dataclass(frozen=True)
+class Walk:
+    """How one dotted path is read from a decoded top-level field."""
+
+    top: str
+    steps: tuple[str, ...]
+    """Attributes of generated structs (`structs`), else keys of decoded objects."""
+    structs: bool
+
+    def __call__(self, page: PageColumns) -> list[Any]:
+        found = page.values(self.top)
+        for step in self.steps:
+            if self.structs:
+                get = attrgetter(step)
+                found = [None if v is None else get(v) for v in found]
+            else:
+                found = [v.get(step) if type(v) is dict else None for v in found]
+        return found
 
 
 @dataclass(frozen=True)
@@ -157,9 +169,10 @@ class ColumnarPlan:
 
     spec: TableSpec
     children: tuple[TableSpec, ...]
-    schema: dict[str, pl.DataType]
     decoder: msgspec.json.Decoder | None
     attrs: dict[str, str]
+    parsers: dict[str, msgspec.json.Decoder]
+    walks: dict[str, Walk]
     raw_json: frozenset[str]
     transform: ColumnarTransform | None
     child_transforms: tuple[ColumnarTransform, ...]
@@ -175,36 +188,40 @@ class ColumnarPlan:
         """Typed frames of the table and of each child table for one page (`items`: its JSON array of
         records, `raws`: each record's bytes), after dropping records outside `clip` = (column, start, end);
         None when the page must be shaped on the records path instead."""
-        page = self._read(items, len(raws), raws)
+        page = self._read(items, raws)
         if page is None:
             return None
+        try:
+            return self._shape(page, context, clip)
+        except msgspec.MsgspecError:  # a field kept as bytes whose typed reading does not decode
+            return None
+
+    def _shape(
+        self, page: PageColumns, context: dict[str, Any], clip: tuple[str, Any, Any] | None
+    ) -> tuple[pl.DataFrame, list[pl.DataFrame]] | None:
         if clip is not None:
             name, start, end = clip
             values = self._values(page, self.spec.column(name))
             mask = inside_epoch_ms(values, start, end)
             page = page.keep(inside(values, start, end) if mask is None else mask)
-        columns = self._texts(page)
+        columns = []
         for column in self.spec.columns:
-            if _is_derived(column) or column.type == "str":
+            if _is_derived(column):
                 continue
             series = self._column(page, column)
             if series is None:
                 return None
             columns.append(series)
-        if any(s is None for s in columns):
-            return None
         transactional = self.transform.transactional if self.transform else None
         state = transactional(context) if transactional else None
         if state is not None:
             state.begin()
+        shaped = None
         try:
             shaped = self._finish(page, columns, context)
-        except BaseException:
+        finally:
             if state is not None:
-                state.rollback()
-            raise
-        if state is not None:
-            (state.commit if shaped is not None else state.rollback)()
+                (state.commit if shaped is not None else state.rollback)()
         return shaped
 
     def _finish(
@@ -237,26 +254,22 @@ class ColumnarPlan:
 
     # --- reading ----------------------------------------------------------------------------------------
 
-    def _read(self, items: msgspec.Raw | bytes, count: int, raws: list[msgspec.Raw]) -> PageColumns | None:
+    def _read(self, items: msgspec.Raw | bytes, raws: list[msgspec.Raw]) -> PageColumns | None:
+        if self.decoder is None:
+            return PageColumns([], raws, self.attrs, self.parsers)
         try:
-            frame = (
-                pl.read_json(bytes(items), schema=self.schema) if self.schema else pl.DataFrame(height=count)
-            )
-            rows = self.decoder.decode(items) if self.decoder is not None else []
-        except (msgspec.MsgspecError, pl.exceptions.PolarsError, ValueError, TypeError):
+            rows = self.decoder.decode(items)
+        except msgspec.MsgspecError:
             return None
-        if frame.height != count or (self.decoder is not None and len(rows) != count):
+        if len(rows) != len(raws):
             return None
-        return PageColumns(frame, rows, raws, self.attrs)
+        return PageColumns(rows, raws, self.attrs, self.parsers)
 
     def _values(self, page: PageColumns, column: Column) -> list[Any]:
-        """The column's values as the records path sees them (`column_values` over decoded fields)."""
+        """The column's values as the records path sees them (`column_values`: first path with a value)."""
         values: list[Any] | None = None
         for path in _paths(column):
-            first, *rest = path.split(".")
-            found = page.values(first)
-            for part in rest:
-                found = [v.get(part) if type(v) is dict else None for v in found]
+            found = self.walks[path](page)
             if values is None:
                 values = found
             elif any(v is None for v in values):
@@ -265,18 +278,6 @@ class ColumnarPlan:
                 break
         assert values is not None
         return values
-
-    def _texts(self, page: PageColumns) -> list[pl.Series | None]:
-        """Every text column in one polars select."""
-        texts = [c for c in self.spec.columns if c.type == "str" and not _is_derived(c)]
-        if not texts:
-            return []
-        exprs = []
-        for column in texts:
-            paths = [_text_expr(path) for path in _paths(column)]
-            exprs.append((paths[0] if len(paths) == 1 else pl.coalesce(paths)).alias(column.name))
-        selected = page.frame.select(exprs)
-        return [self._check(column, selected[column.name]) for column in texts]
 
     def _column(self, page: PageColumns, column: Column) -> pl.Series | None:
         if column.type == "json" and column.path in self.raw_json and not column.alternatives:
@@ -289,15 +290,10 @@ class ColumnarPlan:
         if values is None:
             values = [None] * len(page.raws)
         if isinstance(values, pl.Series):
-            series = values.alias(column.name).cast(POLARS_TYPES[column.type])
+            series: pl.Series | None = values.alias(column.name).cast(POLARS_TYPES[column.type])
         else:
-            exact = exact_series(column.name, values, column.type)
-            if exact is None:
-                exact, failures = cast_column(column.name, values, column.type)
-                if failures:
-                    return None
-            series = exact
-        return self._check(column, series)
+            series = typed_series(column.name, values, column.type)
+        return None if series is None else self._check(column, series)
 
     def _check(self, column: Column, series: pl.Series) -> pl.Series | None:
         if column.enum:
@@ -311,33 +307,68 @@ class ColumnarPlan:
         return series
 
 
-def _text_expr(path: str) -> pl.Expr:
-    first, *rest = path.split(".")
-    expr = pl.col(first)
-    for part in rest:
-        expr = expr.struct.field(part)
-    return expr
+_ABSENT = (b"", b"null")
 
 
 def json_texts(name: str, raws: list[msgspec.Raw]) -> pl.Series:
-    """JSON values as the text sent (null for an absent field or JSON null), decoded record by record in
-    one comprehension and nulled in polars."""
-    texts = pl.Series(name, [bytes(r).decode() for r in raws], dtype=pl.Utf8)
-    return pl.select(pl.when(texts.is_in(("", "null")).not_()).then(texts).alias(name)).to_series()
-
-
-def _top(path: str) -> str:
-    return path.split(".", 1)[0]
+    """JSON values as the text sent (null for an absent field or JSON null), in one pass."""
+    return pl.Series(name, [None if (b := bytes(r)) in _ABSENT else b.decode() for r in raws], dtype=pl.Utf8)
 
 
 @cache
 def plan_for(spec: TableSpec, children: tuple[TableSpec, ...] = ()) -> ColumnarPlan | None:
     """The fast-path plan of `spec` (with its child tables), or None when it needs the records path:
-    a transform without a fast-path form, or fields read both as text and as objects."""
+    a transform without a fast-path form, or a field its transforms read in two different ways."""
     try:
         return _plan(spec, children)
     except Unsupported:
         return None
+
+
+class _Conflict(Exception):
+    """A path that is both a leaf and an object (`a` and `a.b`): the field is read as Python values."""
+
+
+def _tree(paths: list[list[str]]) -> dict[str, Any]:
+    """Nested dict of the steps below one top-level field (None marks a leaf)."""
+    tree: dict[str, Any] = {}
+    for steps in paths:
+        node = tree
+        *parents, leaf = steps
+        for part in parents:
+            node = node.setdefault(part, {})
+            if node is None:
+                raise _Conflict(part)
+        if isinstance(node.get(leaf), dict):
+            raise _Conflict(leaf)
+        node[leaf] = None
+    return tree
+
+
+def _struct(name: str, tree: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """A msgspec struct type (`| None`) reading just `tree`'s paths (leaves as Python values), and the
+    attribute of each step: `{key: (attr, child attrs)}`."""
+    fields: list[tuple[str, Any, Any]] = []
+    attrs: dict[str, Any] = {}
+    for index, (key, child) in enumerate(sorted(tree.items())):
+        attr = f"f{index}"
+        if child is None:
+            fields.append((attr, Any, None))
+            attrs[key] = (attr, {})
+        else:
+            kind, inner = _struct(f"{name}_{index}", child)
+            fields.append((attr, kind, None))
+            attrs[key] = (attr, inner)
+    kind = msgspec.defstruct(name, fields, rename={a: k for k, (a, _) in attrs.items()}, gc=False)
+    return kind | None, attrs
+
+
+def _struct_steps(attrs: dict[str, Any], steps: list[str]) -> tuple[str, ...]:
+    out = []
+    for step in steps:
+        attr, attrs = attrs[step]
+        out.append(attr)
+    return tuple(out)
 
 
 def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
@@ -351,45 +382,64 @@ def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
     if any(t is None or t.explode is None for t in child_transforms):
         raise Unsupported("a child table without a fast-path explode")
     own = [c for c in spec.columns if not _is_derived(c)]
-    tree = _text_tree([c for c in own if c.type == "str"])
     needs = [t.needs for t in (transform, *child_transforms) if t is not None]
-    schema = {key: _dtype(node) for key, node in tree.items()}
-    for need in needs:
-        for key, dtype in need.text.items():
-            if key in schema and schema[key] != dtype:
-                raise Unsupported(f"{key} is read as text in two shapes")
-            schema[key] = dtype
+    paths = sorted({p for c in own for p in _paths(c)})
     raw_json = {c.path for c in own if c.type == "json" and "." not in c.path and not c.alternatives}
-    values = {_top(p) for c in own if c.type not in ("str",) for p in _paths(c)} - raw_json
-    values |= {key for need in needs for key in need.values}
-    raw_json -= values
+    plain = {p for p in paths if "." not in p and p not in raw_json} | {k for n in needs for k in n.values}
+    dotted: dict[str, list[list[str]]] = {}
+    for path in paths:
+        if "." in path:
+            top, *steps = path.split(".")
+            dotted.setdefault(top, []).append(steps)
     nested: dict[str, Any] = {}
     for need in needs:
         for key, kind in need.nested.items():
-            if key in values or key in raw_json or nested.get(key, kind) != kind:
+            if key in plain or key in dotted or nested.get(key, kind) != kind:
                 raise Unsupported(f"{key} is decoded in two ways")
             nested[key] = kind
+    raw_json -= plain
+    structs: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for top, steps in dotted.items():
+        if top in plain:
+            continue
+        try:
+            structs[top] = _struct(f"{spec.name}_{len(structs)}", _tree(steps))
+        except _Conflict:
+            plain.add(top)
+            raw_json.discard(top)
+    typed = {**nested, **{top: kind for top, (kind, _) in structs.items()}}
     fields: list[tuple[str, Any, Any]] = []
     attrs: dict[str, str] = {}
-    for key in sorted(values | raw_json | set(nested)):
+    parsers: dict[str, msgspec.json.Decoder] = {}
+    for key in sorted(plain | raw_json | set(typed)):
         attr = attrs[key] = f"f{len(attrs)}"
-        if key in nested:
-            fields.append((attr, nested[key], None))
-        elif key in raw_json:
+        if key in raw_json:
             fields.append((attr, msgspec.Raw, msgspec.Raw()))
+            if key in typed:
+                parsers[key] = msgspec.json.Decoder(list[typed[key]])  # type: ignore[name-defined]
+        elif key in typed:
+            fields.append((attr, typed[key], None))
         else:
             fields.append((attr, Any, UNSET))
+    walks = {}
+    for path in paths:
+        top, *steps = path.split(".")
+        if top in structs:
+            walks[path] = Walk(top, _struct_steps(structs[top][1], steps), True)
+        else:
+            walks[path] = Walk(top, tuple(steps), False)
     decoder = None
     if fields:
-        row = msgspec.defstruct(f"{spec.name}_row", fields, rename=attrs and {a: k for k, a in attrs.items()})
-        decoder = msgspec.json.Decoder(list[row])
+        row = msgspec.defstruct(f"{spec.name}_row", fields, rename={a: k for k, a in attrs.items()}, gc=False)
+        decoder = msgspec.json.Decoder(list[row])  # type: ignore[valid-type]
     fill = bool(spec.transform and get_transform(spec.transform).fill_missing_floats)
     return ColumnarPlan(
         spec,
         children,
-        schema,
         decoder,
         attrs,
+        parsers,
+        walks,
         frozenset(raw_json),
         transform,
         child_transforms,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -22,6 +23,7 @@ from pipeline.domino.catalogue import COST_AGGREGATE_LABELS
 from pipeline.domino.raw_envelopes import read_raw_list, split_body
 from pipeline.extract.raw_batches import RawBatches
 from pipeline.extract.report import LoadReport
+from pipeline.tables import Column, TableSpec
 from pipeline.transform import PARTITION_DATE_KEY, shape_batch, shape_children
 from pipeline.transform.audit import OCCURRENCES_KEY, Occurrences
 from pipeline.transform.columnar import plan_for
@@ -260,3 +262,51 @@ def test_cost_names_split_in_polars_as_on_the_records_path(aggregate: list[str] 
         spoiled[0]["name"] = bad_name
         assert plan.shape(*page_of(spoiled, "data"), ctx) is None, bad_name
         assert records_path(page_of(spoiled, "data")[1], COST, ctx)[0].rejects
+
+
+THINGS = TableSpec(
+    "things",
+    (
+        Column("id", "id", required=True),
+        Column("owner", "owner", "json"),  # kept as the bytes sent...
+        Column("owner_id", "owner.id"),  # ...and read typed from them
+        Column("size", "stats.size", "int"),  # a struct of the one path read
+        Column("info", "info.a"),  # `info.a` and `info.a.b`: `info` is read as Python values
+        Column("info_b", "info.a.b"),
+        Column("label", "labels.primary", alternatives=("label",)),
+    ),
+)
+
+
+def test_fields_read_whole_by_path_or_both_land_as_on_the_records_path() -> None:
+    things = [
+        {"id": "t1", "owner": {"id": "u1", "x": [1]}, "stats": {"size": 3}, "info": {"a": "x"}, "label": "l"},
+        {"id": "t2", "owner": None, "stats": None, "labels": {"primary": "p"}, "unknown": True},
+        {"id": "t3", "info": {"a": None}, "labels": {"primary": None}, "label": "fallback"},
+        {"id": "t4", "owner": {"id": 7}, "stats": {"size": 2**40, "other": "y"}, "info": "flat"},
+    ]
+    plan = plan_for(THINGS)
+    assert plan is not None
+    items, raws = page_of(things, "items")
+    shaped = plan.shape(items, raws, {"run_id": "r", "extracted_at": NOW})
+    assert shaped is not None
+    expected, _ = records_path(
+        raws, SimpleNamespace(table=THINGS, child_tables=()), {"run_id": "r", "extracted_at": NOW}
+    )
+    assert_frame_equal(shaped[0], expected.frame)
+    assert shaped[0]["owner_id"].to_list() == ["u1", None, None, "7"]
+    assert shaped[0]["label"].to_list() == ["l", "p", "fallback", None]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"owner": "someone"}, "text where the typed reading of a field kept as bytes expects an object"),
+        ({"stats": 5}, "a number where a struct of paths expects an object"),
+        ({"info": {"a": {"b": "y"}}}, "an object where text is expected"),
+    ],
+)
+def test_a_field_its_struct_cannot_read_hands_the_page_back(change: dict[str, Any], why: str) -> None:
+    things = [{"id": f"t{i}", "owner": {"id": "u"}, "stats": {"size": i}} for i in range(3)]
+    things[1].update(change)
+    assert plan_for(THINGS).shape(*page_of(things, "items"), {"run_id": "r"}) is None, why  # type: ignore[union-attr]
