@@ -1,9 +1,9 @@
 """The fast path's vectorised shortcuts give exactly what the per-value code gives, or step aside.
 
 Each shortcut (`exact_series` for casts, `inside_epoch_ms` for clipping, `Occurrences.keys` for event
-keys, the targets explode that decodes only events that may hold `added`/`removed`) is compared with the
-code it stands in for, on values chosen to sit on its edges, and must return None (use the slow code)
-on a value it cannot type or decide exactly.
+keys, the targets explode that keeps `added`/`removed` as the bytes sent) is compared with the code it
+stands in for, on values chosen to sit on its edges, and must return None (use the slow code) on a value
+it cannot type or decide exactly.
 """
 
 from __future__ import annotations
