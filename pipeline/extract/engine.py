@@ -75,9 +75,10 @@ class Extraction:
     progress: Progress | None = None
     commit_rows: int = 100_000
     """Staged rows per commit chunk: bounds staging disk, transaction length and DuckDB memory."""
-    flush_rows: int = 10_000
-    """Rows buffered in memory before a Parquet part is written. With a part in flight a table holds two
-    such buffers: 20,000 rows cost a 100k-event day about 40 MB more peak, for no measurable speed."""
+    flush_rows: int = 5_000
+    """Rows buffered in memory before a Parquet part is written: one shaping batch. With a part in flight
+    a table holds two such buffers; 20,000 rows cost a 100k-event day about 55 MB more peak (`make bench`)
+    for no speed the benchmark can tell apart from its noise."""
     full_reload: bool = False
     """Cursor endpoints: read from the first record instead of the saved cursor (held rows stay)."""
 
