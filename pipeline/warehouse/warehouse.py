@@ -24,7 +24,7 @@ DEFAULT_SETTINGS: dict[str, str | bool] = {
 }
 """Raw tables have no meaningful row order (dedupe orders by staged position explicitly), and dropping it
 makes large inserts faster. Bounded memory: DuckDB spills to `<db>.tmp` past the limit, so a 2M-event
-backfill peaks near 390 MB RSS for the whole process (`make bench`) however many days it spans."""
+backfill peaks near 280 MB RSS for the whole process (`make bench`) however many days it spans."""
 
 RESERVED_CATALOGS = frozenset({"memory", "temp", "system", "main"})
 """Names `ATTACH` refuses (a file called `memory.duckdb` is attached as `memory_warehouse`)."""
