@@ -363,14 +363,6 @@ def _struct(name: str, tree: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return kind | None, attrs
 
 
-def _struct_steps(attrs: dict[str, Any], steps: list[str]) -> tuple[str, ...]:
-    out = []
-    for step in steps:
-        attr, attrs = attrs[step]
-        out.append(attr)
-    return tuple(out)
-
-
 def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
     transform = _columnar(spec.transform) if spec.transform else None
     if spec.transform and (transform is None or transform.derive is None):
@@ -383,55 +375,9 @@ def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
         raise Unsupported("a child table without a fast-path explode")
     own = [c for c in spec.columns if not _is_derived(c)]
     needs = [t.needs for t in (transform, *child_transforms) if t is not None]
+    fields = _TopFields.of(spec.name, own, needs)
+    decoder, attrs, parsers = fields.decoding(spec.name)
     paths = sorted({p for c in own for p in _paths(c)})
-    raw_json = {c.path for c in own if c.type == "json" and "." not in c.path and not c.alternatives}
-    plain = {p for p in paths if "." not in p and p not in raw_json} | {k for n in needs for k in n.values}
-    dotted: dict[str, list[list[str]]] = {}
-    for path in paths:
-        if "." in path:
-            top, *steps = path.split(".")
-            dotted.setdefault(top, []).append(steps)
-    nested: dict[str, Any] = {}
-    for need in needs:
-        for key, kind in need.nested.items():
-            if key in plain or key in dotted or nested.get(key, kind) != kind:
-                raise Unsupported(f"{key} is decoded in two ways")
-            nested[key] = kind
-    raw_json -= plain
-    structs: dict[str, tuple[Any, dict[str, Any]]] = {}
-    for top, steps in dotted.items():
-        if top in plain:
-            continue
-        try:
-            structs[top] = _struct(f"{spec.name}_{len(structs)}", _tree(steps))
-        except _Conflict:
-            plain.add(top)
-            raw_json.discard(top)
-    typed = {**nested, **{top: kind for top, (kind, _) in structs.items()}}
-    fields: list[tuple[str, Any, Any]] = []
-    attrs: dict[str, str] = {}
-    parsers: dict[str, msgspec.json.Decoder] = {}
-    for key in sorted(plain | raw_json | set(typed)):
-        attr = attrs[key] = f"f{len(attrs)}"
-        if key in raw_json:
-            fields.append((attr, msgspec.Raw, msgspec.Raw()))
-            if key in typed:
-                parsers[key] = msgspec.json.Decoder(list[typed[key]])  # type: ignore[name-defined]
-        elif key in typed:
-            fields.append((attr, typed[key], None))
-        else:
-            fields.append((attr, Any, UNSET))
-    walks = {}
-    for path in paths:
-        top, *steps = path.split(".")
-        if top in structs:
-            walks[path] = Walk(top, _struct_steps(structs[top][1], steps), True)
-        else:
-            walks[path] = Walk(top, tuple(steps), False)
-    decoder = None
-    if fields:
-        row = msgspec.defstruct(f"{spec.name}_row", fields, rename={a: k for k, a in attrs.items()}, gc=False)
-        decoder = msgspec.json.Decoder(list[row])  # type: ignore[valid-type]
     fill = bool(spec.transform and get_transform(spec.transform).fill_missing_floats)
     return ColumnarPlan(
         spec,
@@ -439,12 +385,87 @@ def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
         decoder,
         attrs,
         parsers,
-        walks,
-        frozenset(raw_json),
+        {path: fields.walk(path) for path in paths},
+        frozenset(fields.raw_json),
         transform,
         child_transforms,
         fill,  # type: ignore[arg-type]
     )
+
+
+@dataclass
+class _TopFields:
+    """How each top-level field a plan reads is decoded: as Python values (`plain`), as the bytes sent
+    (`raw_json`), as a struct of the dotted paths read below it (`structs`) or as a transform's type
+    (`nested`); a field kept as bytes and also read typed is decoded twice (see `PageColumns.values`)."""
+
+    plain: set[str]
+    raw_json: set[str]
+    structs: dict[str, tuple[Any, dict[str, Any]]]
+    nested: dict[str, Any]
+
+    @classmethod
+    def of(cls, name: str, own: list[Column], needs: list[Needs]) -> _TopFields:
+        paths = sorted({p for c in own for p in _paths(c)})
+        raw_json = {c.path for c in own if c.type == "json" and "." not in c.path and not c.alternatives}
+        plain = {p for p in paths if "." not in p and p not in raw_json} | {
+            k for n in needs for k in n.values
+        }
+        dotted: dict[str, list[list[str]]] = {}
+        for path in paths:
+            if "." in path:
+                top, *steps = path.split(".")
+                dotted.setdefault(top, []).append(steps)
+        nested: dict[str, Any] = {}
+        for need in needs:
+            for key, kind in need.nested.items():
+                if key in plain or key in dotted or nested.get(key, kind) != kind:
+                    raise Unsupported(f"{key} is decoded in two ways")
+                nested[key] = kind
+        raw_json -= plain
+        structs: dict[str, tuple[Any, dict[str, Any]]] = {}
+        for top, steps in dotted.items():
+            if top in plain:
+                continue
+            try:
+                structs[top] = _struct(f"{name}_{len(structs)}", _tree(steps))
+            except _Conflict:
+                plain.add(top)
+                raw_json.discard(top)
+        return cls(plain, raw_json, structs, nested)
+
+    def decoding(self, name: str) -> tuple[msgspec.json.Decoder | None, dict[str, str], dict[str, Any]]:
+        """The decoder of a page's records, each top-level field's attribute, and the typed decoders of
+        fields kept as bytes."""
+        typed = {**self.nested, **{top: kind for top, (kind, _) in self.structs.items()}}
+        fields: list[tuple[str, Any, Any]] = []
+        attrs: dict[str, str] = {}
+        parsers: dict[str, msgspec.json.Decoder] = {}
+        for key in sorted(self.plain | self.raw_json | set(typed)):
+            attr = attrs[key] = f"f{len(attrs)}"
+            if key in self.raw_json:
+                fields.append((attr, msgspec.Raw, msgspec.Raw()))
+                if key in typed:
+                    parsers[key] = msgspec.json.Decoder(list[typed[key]])  # type: ignore[name-defined]
+            elif key in typed:
+                fields.append((attr, typed[key], None))
+            else:
+                fields.append((attr, Any, UNSET))
+        if not fields:
+            return None, attrs, parsers
+        row = msgspec.defstruct(f"{name}_row", fields, rename={a: k for k, a in attrs.items()}, gc=False)
+        return msgspec.json.Decoder(list[row]), attrs, parsers  # type: ignore[valid-type]
+
+    def walk(self, path: str) -> Walk:
+        top, *steps = path.split(".")
+        if top not in self.structs:
+            return Walk(top, tuple(steps), False)
+        attrs = self.structs[top][1]
+        names = []
+        for step in steps:
+            attr, attrs = attrs[step]
+            names.append(attr)
+        return Walk(top, tuple(names), True)
 
 
 def _columnar(name: str | None) -> ColumnarTransform | None:
