@@ -272,7 +272,7 @@ class ColumnarPlan:
             found = self.walks[path](page)
             if values is None:
                 values = found
-            elif any(v is None for v in values):
+            elif None in values:
                 values = [v if v is not None else f for v, f in zip(values, found, strict=True)]
             else:
                 break
