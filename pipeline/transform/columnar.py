@@ -375,9 +375,9 @@ def _plan(spec: TableSpec, children: tuple[TableSpec, ...]) -> ColumnarPlan:
         raise Unsupported("a child table without a fast-path explode")
     own = [c for c in spec.columns if not _is_derived(c)]
     needs = [t.needs for t in (transform, *child_transforms) if t is not None]
-    fields = _TopFields.of(spec.name, own, needs)
-    decoder, attrs, parsers = fields.decoding(spec.name)
     paths = sorted({p for c in own for p in _paths(c)})
+    fields = _TopFields.of(spec.name, own, paths, needs)
+    decoder, attrs, parsers = fields.decoding(spec.name)
     fill = bool(spec.transform and get_transform(spec.transform).fill_missing_floats)
     return ColumnarPlan(
         spec,
@@ -405,8 +405,8 @@ class _TopFields:
     nested: dict[str, Any]
 
     @classmethod
-    def of(cls, name: str, own: list[Column], needs: list[Needs]) -> _TopFields:
-        paths = sorted({p for c in own for p in _paths(c)})
+    def of(cls, name: str, own: list[Column], paths: list[str], needs: list[Needs]) -> _TopFields:
+        """`paths`: every path (and alternative) of the `own` columns."""
         raw_json = {c.path for c in own if c.type == "json" and "." not in c.path and not c.alternatives}
         plain = {p for p in paths if "." not in p and p not in raw_json} | {
             k for n in needs for k in n.values
