@@ -47,7 +47,7 @@ class PageColumns:
     parsers: Mapping[str, msgspec.json.Decoder] = field(default_factory=dict)
     """Top-level fields kept as bytes (`json` columns) that are also read typed: their decoders."""
     _texts: pl.Series | None = field(default=None, repr=False)
-    _parsed: dict[str, list[Any]] = field(default_factory=dict, repr=False)
+    _values: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def raw_texts(self) -> pl.Series:
         """Each record's bytes as sent, as text (`_raw`), decoded once per page and shared by its users."""
@@ -60,13 +60,14 @@ class PageColumns:
         return list(map(attrgetter(self.attrs[key]), self.rows))
 
     def values(self, key: str) -> list[Any]:
-        """A top-level field's values, None where absent (as `dict.get` reads them); a field kept as bytes
-        and also read typed is decoded from those bytes, once per page."""
-        if key in self.parsers:
-            if key not in self._parsed:
-                self._parsed[key] = _parse(self.parsers[key], self.sent(key))
-            return self._parsed[key]
-        return [None if v is UNSET else v for v in self.sent(key)]
+        """A top-level field's values, None where absent (as `dict.get` reads them), made once per page and
+        shared by every column and transform reading the field (callers do not modify them); a field kept
+        as bytes and also read typed is decoded from those bytes."""
+        if key not in self._values:
+            sent = self.sent(key)
+            parser = self.parsers.get(key)
+            self._values[key] = _parse(parser, sent) if parser else [None if v is UNSET else v for v in sent]
+        return self._values[key]
 
     def keep(self, mask: list[bool] | pl.Series) -> PageColumns:
         """The records where `mask` holds (the page itself when it holds everywhere)."""
