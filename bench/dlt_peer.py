@@ -4,7 +4,7 @@ Runs in its own virtualenv (`.venv-dlt`, made by `make bench` only): it imports 
 Audit: one resource over the whole window, offset paging by 1,000 (`total` ends it), records under
 `events` (dlt normalises the nested targets and field changes into child tables, as we explode them).
 Cost: one resource per day (`window=<day>`), records under `data`. Prints one JSON line: records loaded,
-seconds and peak RSS.
+seconds, CPU seconds (this process and any it started, over the run) and peak RSS.
 
 Run: `.venv-dlt/bin/python bench/dlt_peer.py audit BASE_URL START_MS END_MS` or
 `... cost BASE_URL YYYY-MM-DD DAYS`.
@@ -64,6 +64,11 @@ def _cost(base_url: str, first: date, days: int) -> dict[str, Any]:
     return {"client": {"base_url": base_url}, "resources": resources}
 
 
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str]) -> int:
     import dlt
     from dlt.sources.rest_api import rest_api_source
@@ -82,13 +87,14 @@ def main(argv: list[str]) -> int:
             destination=dlt.destinations.duckdb(f"{tmp}/dlt.duckdb"),
             dataset_name="raw",
         )
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), _cpu_seconds()
         pipeline.run(rest_api_source(config), loader_file_format="parquet")
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, _cpu_seconds() - cpu_before
         with pipeline.sql_client() as client:
             records = client.execute_sql(f"SELECT count(*) FROM {table}")[0][0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"records": records, "seconds": seconds, "peak_rss_mb": round(peak, 1)}))
+    measured = {"records": records, "seconds": seconds, "cpu_seconds": round(cpu, 2)}
+    print(json.dumps({**measured, "peak_rss_mb": round(peak, 1)}))
     return 0
 
 

@@ -3,7 +3,8 @@
 Kinds over the same daily pages: the *fetch bound* (`fetch`: bare httpx + orjson, nothing else;
 `bytes`: httpx only, the body left undecoded) and the *pipeline* (`Extraction.run` end to end into a
 throwaway DuckDB file, `shaping` = `columnar` or the per-record `records` path). Peak RSS is the
-process's own high-water mark (`ru_maxrss`), imports included, as for the dlt peer.
+process's own high-water mark (`ru_maxrss`), imports included, as for the dlt peer; CPU time is the
+process's (every thread, user + system) over the measured run only.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class Result:
     baseline_rss_mb: float
     peak_rss_mb: float
     requests: int = 0
+    cpu_seconds: float = 0.0
     profile_top: str = ""
     profile_buckets: dict[str, float] | None = None
 
@@ -113,7 +115,8 @@ def measure(job: Job) -> dict[str, Any]:
     """Entry point of the child process: run `job` once and return its Result as a dict."""
     runner = _pipeline if job.kind == "pipeline" else _fetch_bound
     prepared = runner(job)
-    baseline = psutil.Process().memory_info().rss
+    process = psutil.Process()
+    baseline = process.memory_info().rss
     profilers: list[cProfile.Profile] = []
 
     def profile_thread(*_: object) -> None:  # the first event of each new thread starts its profiler
@@ -122,7 +125,7 @@ def measure(job: Job) -> dict[str, Any]:
         profiler.enable()
 
     with PeakRss() as rss:
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), _cpu_seconds(process)
         if job.profile_to:
             threading.setprofile(profile_thread)
             profile_thread()
@@ -131,7 +134,7 @@ def measure(job: Job) -> dict[str, Any]:
             threading.setprofile(None)  # type: ignore[arg-type]
             for profiler in profilers:
                 profiler.disable()
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, _cpu_seconds(process) - cpu_before
     result = Result(
         job.kind,
         job.dataset,
@@ -141,6 +144,7 @@ def measure(job: Job) -> dict[str, Any]:
         round(baseline / MB, 1),
         round(rss.peak / MB, 1),
         requests,
+        round(cpu, 2),
     )
     if profilers and job.profile_to:
         stats = pstats.Stats(profilers[0])
@@ -149,6 +153,11 @@ def measure(job: Job) -> dict[str, Any]:
         stats.dump_stats(job.profile_to)
         result.profile_top, result.profile_buckets = _summarise(stats)
     return result.as_dict()
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def _endpoint_name(dataset: str) -> str:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 import httpx
@@ -150,9 +150,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Served(NamedTuple):
+    """A benchmark server running in its own process: where it answers, and its pid (for its CPU time)."""
+
+    base_url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def page_server(events_per_day: int, seed: int = 42) -> Iterator[str]:
-    """`python -m bench.pages` in its own process; yields its base URL and stops it on exit."""
+def page_server(events_per_day: int, seed: int = 42) -> Iterator[Served]:
+    """`python -m bench.pages` in its own process; yields where it answers and stops it on exit."""
     port = _free_port()
     command = [
         *(sys.executable, "-m", "bench.pages", "--port", str(port)),
@@ -172,7 +179,7 @@ def page_server(events_per_day: int, seed: int = 42) -> Iterator[str]:
             if time.perf_counter() - began > STARTUP_TIMEOUT_S:
                 raise RuntimeError("page server did not start")
             time.sleep(0.1)
-        yield base_url
+        yield Served(base_url, process.pid)
     finally:
         process.terminate()
         try:

@@ -10,7 +10,9 @@ Each measurement runs alone in a fresh spawned process (its peak RSS is its own)
 orjson, the fetch bound), `bytes` (httpx alone), `pipeline` (the columnar path, `Extraction.run` into
 DuckDB), `records` (the same pipeline on the per-record path) and `dlt` (`rest_api` → DuckDB with the
 parquet loader, in `.venv-dlt`). Ratios compare measurements of the same run. Prints the table, the issue's
-targets (PASS/MISS) and a per-stage profile of one pipeline run; writes `bench-results/bench.json`.
+targets (PASS/MISS), a CPU budget (CPU seconds per 100k records, the measuring process's and the
+server's, and the rate that cost allows on this machine's cores: unlike records/s it hardly moves with
+the machine's load) and a per-stage profile of one pipeline run; writes `bench-results/bench.json`.
 
 Run: `python -m bench [--quick] [--no-simulator] [--no-profile]`.
 """
@@ -33,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.measure import Job, measure
-from bench.pages import page_server
+from bench.pages import Served, page_server
 
 WORLD_END = date(2026, 11, 1)
 """Last (exclusive) day of the simulator's default world; windows are the N days before it."""
@@ -106,6 +109,11 @@ class Simulator:
         ]  # fmt: skip
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def served(self) -> Served:
+        assert self._process is not None, "the simulator is not running"
+        return Served(self.base_url, self._process.pid)
+
     def __enter__(self) -> Simulator:
         began = time.perf_counter()
         self._process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -168,11 +176,18 @@ def _window(n_days: int) -> tuple[date, date]:
     return WORLD_END - timedelta(days=n_days), WORLD_END
 
 
-def _measure_case(case: Case, base_url: str, api_key: str) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _measure_case(case: Case, server: Served, api_key: str) -> dict[str, Any]:
     start, end = _window(case.days)
+    base_url = server.base_url
     measured: dict[str, Any] = {}
     for kind in case.kinds:
         print(f"{case.label:<18} {case.days:>3} d {kind:<8} ...", end=" ", flush=True)
+        server_cpu_before = _cpu_seconds(server.pid)
         if kind == "dlt":
             result = _dlt(case.dataset, base_url, start, end)
             if result is None:
@@ -184,6 +199,7 @@ def _measure_case(case: Case, base_url: str, api_key: str) -> dict[str, Any]:
             result = _in_fresh_process(
                 Job(pipeline_kind, case.dataset, start, end, base_url, api_key, None, shaping)
             )
+        result["server_cpu_seconds"] = round(_cpu_seconds(server.pid) - server_cpu_before, 2)
         measured[kind] = result
         rate, peak = result["records_per_s"], result["peak_rss_mb"]
         print(
@@ -232,6 +248,39 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         dlt = f"{row['ratio_dlt']:.1f}" if row["ratio_dlt"] is not None else "-"
         print(f"{row['label']:<18} {row['days']:>4} {records:>10,} | {cells} | {fetch:>10} {dlt:>8}")
     print("(records/s and peak RSS per measurement; ratios: the pipeline's records/s over the other's)")
+
+
+def _cpu_per_100k(result: dict[str, Any]) -> tuple[float, float] | None:
+    """(measuring process, server) CPU seconds per 100k records, None when the run had no CPU time."""
+    if not result.get("records") or "cpu_seconds" not in result:
+        return None
+    per = 100_000 / result["records"]
+    return result["cpu_seconds"] * per, result.get("server_cpu_seconds", 0.0) * per
+
+
+def _print_cpu_budget(rows: list[dict[str, Any]]) -> None:
+    """CPU cost per 100k records and the rate it allows with every core busy: what limits records/s on a
+    machine whose cores are few (or shared), and what a speed target asks of each stage."""
+    cores = os.cpu_count() or 1
+    print("\nCPU budget: CPU seconds per 100k records (measuring process + server), and the rate that cost")
+    print(f"allows with all {cores} cores busy and nothing else running:")
+    for row in rows:
+        cells = []
+        for kind in ("fetch", "bytes", "pipeline", "records", "dlt"):
+            cost = _cpu_per_100k(row["measured"].get(kind) or {})
+            if cost is not None:
+                own, server = cost
+                cells.append(f"{kind} {own:.2f} + {server:.2f} ({cores * 100_000 / (own + server):,.0f}/s)")
+        print(f"  {row['label']}, {row['days']} d: " + ", ".join(cells))
+    need = cores * 100_000 / AUDIT_EVENTS_PER_S_TARGET
+    audit = [r for r in rows if r["dataset"] == "audit" and r["server"].startswith("pages:")]
+    spent = [c for r in audit if (c := _cpu_per_100k(r["measured"].get("pipeline") or {}))]
+    if spent:
+        low = min(sum(c) for c in spent)
+        print(
+            f"  {AUDIT_EVENTS_PER_S_TARGET:,} audit events/s on {cores} cores allows at most {need:.2f} "
+            f"CPU-s per 100k events, client and server together; the pipeline spends {low:.2f} at best"
+        )
 
 
 def _flat(small: dict[str, Any], big: dict[str, Any], what: str) -> dict[str, Any]:
@@ -327,23 +376,25 @@ def main(argv: list[str] | None = None) -> int:
         mine = [c for c in cases if c.server == server]
         if server == "simulator":
             with Simulator("large", args.seed) as sim:
-                rows += [_measure_case(c, sim.base_url, sim.api_key) for c in mine]
+                rows += [_measure_case(c, sim.served, sim.api_key) for c in mine]
             continue
         per_day = int(server.split(":")[1])
-        with page_server(per_day, args.seed) as url:
+        with page_server(per_day, args.seed) as served:
             print(f"page server: {per_day:,} audit events per day", flush=True)
-            rows += [_measure_case(c, url, "bench-key") for c in mine]
+            rows += [_measure_case(c, served, "bench-key") for c in mine]
             if not args.no_profile and profile is None and any(c.dataset == "audit" for c in mine):
                 first = next(c for c in mine if c.dataset == "audit")
                 start, end = _window(first.days)
                 print(f"{first.label:<18} {first.days:>3} d pipeline under cProfile ...", flush=True)
                 prof = str(RESULTS / "profile-audit.prof")
-                profile = _in_fresh_process(Job("pipeline", "audit", start, end, url, "bench-key", prof))
+                job = Job("pipeline", "audit", start, end, served.base_url, "bench-key", prof)
+                profile = _in_fresh_process(job)
     _print_table(rows)
     checks = _targets(rows)
     print("\nTargets (issue):")
     for check in checks:
         print(f"  {'PASS' if check['ok'] else 'MISS'}  {check['target']}: {check['measured']}")
+    _print_cpu_budget(rows)
     if profile is not None:
         _print_profile(profile)
     report = {
