@@ -141,7 +141,7 @@ class Simulator:
                 self._process.wait()
 
 
-def _in_fresh_process(job: Job) -> dict[str, Any]:
+def in_fresh_process(job: Job) -> dict[str, Any]:
     """One measurement in a newly spawned interpreter, so its peak RSS is not polluted by earlier ones."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(measure, job).result()
@@ -172,7 +172,7 @@ def _dlt(dataset: str, base_url: str, start: date, end: date) -> dict[str, Any] 
     return result
 
 
-def _window(n_days: int) -> tuple[date, date]:
+def days_before_world_end(n_days: int) -> tuple[date, date]:
     return WORLD_END - timedelta(days=n_days), WORLD_END
 
 
@@ -182,7 +182,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _measure_case(case: Case, server: Served, api_key: str) -> dict[str, Any]:
-    start, end = _window(case.days)
+    start, end = days_before_world_end(case.days)
     base_url = server.base_url
     measured: dict[str, Any] = {}
     for kind in case.kinds:
@@ -196,7 +196,7 @@ def _measure_case(case: Case, server: Served, api_key: str) -> dict[str, Any]:
         else:
             pipeline_kind = "pipeline" if kind in ("pipeline", "records") else kind
             shaping = "records" if kind == "records" else "columnar"
-            result = _in_fresh_process(
+            result = in_fresh_process(
                 Job(pipeline_kind, case.dataset, start, end, base_url, api_key, None, shaping)
             )
         result["server_cpu_seconds"] = round(_cpu_seconds(server.pid) - server_cpu_before, 2)
@@ -206,6 +206,11 @@ def _measure_case(case: Case, server: Served, api_key: str) -> dict[str, Any]:
             f"{result['records']:,} in {result['seconds']:.1f} s = {rate:,.0f}/s, peak RSS {peak:.0f} MB",
             flush=True,
         )
+    return case_row(case, measured)
+
+
+def case_row(case: Case, measured: dict[str, Any]) -> dict[str, Any]:
+    """One row of the table: a case's measurements by kind, and the pipeline's ratios to the others."""
     pipe = measured.get("pipeline", {})
 
     def ratio(kind: str) -> float | None:
@@ -258,7 +263,7 @@ def _cpu_per_100k(result: dict[str, Any]) -> tuple[float, float] | None:
     return result["cpu_seconds"] * per, result.get("server_cpu_seconds", 0.0) * per
 
 
-def _print_cpu_budget(rows: list[dict[str, Any]]) -> None:
+def print_cpu_budget(rows: list[dict[str, Any]]) -> None:
     """CPU cost per 100k records and the rate it allows with every core busy: what limits records/s on a
     machine whose cores are few (or shared), and what a speed target asks of each stage."""
     cores = os.cpu_count() or 1
@@ -292,7 +297,7 @@ def _flat(small: dict[str, Any], big: dict[str, Any], what: str) -> dict[str, An
     }
 
 
-def _targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def judge_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The issue's targets, judged on the fast page server's rows."""
     fast = [r for r in rows if r["server"].startswith("pages:") and "pipeline" in r["measured"]]
     audit = sorted(
@@ -384,17 +389,17 @@ def main(argv: list[str] | None = None) -> int:
             rows += [_measure_case(c, served, "bench-key") for c in mine]
             if not args.no_profile and profile is None and any(c.dataset == "audit" for c in mine):
                 first = next(c for c in mine if c.dataset == "audit")
-                start, end = _window(first.days)
+                start, end = days_before_world_end(first.days)
                 print(f"{first.label:<18} {first.days:>3} d pipeline under cProfile ...", flush=True)
                 prof = str(RESULTS / "profile-audit.prof")
                 job = Job("pipeline", "audit", start, end, served.base_url, "bench-key", prof)
-                profile = _in_fresh_process(job)
+                profile = in_fresh_process(job)
     _print_table(rows)
-    checks = _targets(rows)
+    checks = judge_targets(rows)
     print("\nTargets (issue):")
     for check in checks:
         print(f"  {'PASS' if check['ok'] else 'MISS'}  {check['target']}: {check['measured']}")
-    _print_cpu_budget(rows)
+    print_cpu_budget(rows)
     if profile is not None:
         _print_profile(profile)
     report = {
