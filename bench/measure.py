@@ -115,8 +115,7 @@ def measure(job: Job) -> dict[str, Any]:
     """Entry point of the child process: run `job` once and return its Result as a dict."""
     runner = _pipeline if job.kind == "pipeline" else _fetch_bound
     prepared = runner(job)
-    process = psutil.Process()
-    baseline = process.memory_info().rss
+    baseline = psutil.Process().memory_info().rss
     profilers: list[cProfile.Profile] = []
 
     def profile_thread(*_: object) -> None:  # the first event of each new thread starts its profiler
@@ -125,7 +124,7 @@ def measure(job: Job) -> dict[str, Any]:
         profiler.enable()
 
     with PeakRss() as rss:
-        began, cpu_before = time.perf_counter(), _cpu_seconds(process)
+        began, cpu_before = time.perf_counter(), cpu_seconds()
         if job.profile_to:
             threading.setprofile(profile_thread)
             profile_thread()
@@ -134,7 +133,7 @@ def measure(job: Job) -> dict[str, Any]:
             threading.setprofile(None)  # type: ignore[arg-type]
             for profiler in profilers:
                 profiler.disable()
-        seconds, cpu = time.perf_counter() - began, _cpu_seconds(process) - cpu_before
+        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu_before
     result = Result(
         job.kind,
         job.dataset,
@@ -155,8 +154,9 @@ def measure(job: Job) -> dict[str, Any]:
     return result.as_dict()
 
 
-def _cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of a process (this one by default), every thread, so far."""
+    times = psutil.Process(pid).cpu_times()
     return float(times.user + times.system)
 
 

@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
-from bench.measure import Job, measure
+from bench.measure import Job, cpu_seconds, measure
 from bench.pages import Served, page_server
 
 WORLD_END = date(2026, 11, 1)
@@ -176,18 +175,13 @@ def days_before_world_end(n_days: int) -> tuple[date, date]:
     return WORLD_END - timedelta(days=n_days), WORLD_END
 
 
-def _cpu_seconds(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
-
-
 def _measure_case(case: Case, server: Served, api_key: str) -> dict[str, Any]:
     start, end = days_before_world_end(case.days)
     base_url = server.base_url
     measured: dict[str, Any] = {}
     for kind in case.kinds:
         print(f"{case.label:<18} {case.days:>3} d {kind:<8} ...", end=" ", flush=True)
-        server_cpu_before = _cpu_seconds(server.pid)
+        server_cpu_before = cpu_seconds(server.pid)
         if kind == "dlt":
             result = _dlt(case.dataset, base_url, start, end)
             if result is None:
@@ -199,7 +193,7 @@ def _measure_case(case: Case, server: Served, api_key: str) -> dict[str, Any]:
             result = in_fresh_process(
                 Job(pipeline_kind, case.dataset, start, end, base_url, api_key, None, shaping)
             )
-        result["server_cpu_seconds"] = round(_cpu_seconds(server.pid) - server_cpu_before, 2)
+        result["server_cpu_seconds"] = round(cpu_seconds(server.pid) - server_cpu_before, 2)
         measured[kind] = result
         rate, peak = result["records_per_s"], result["peak_rss_mb"]
         print(
