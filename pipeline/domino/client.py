@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -86,6 +86,13 @@ class RawPage:
     retries: int
     total: int | None = None
     parent: dict[str, Any] = field(default_factory=dict)
+    cursor: str | None = None
+    """Cursor paging: the cursor this page was requested with ('' for the first page)."""
+    next_cursor: str | None = None
+    """Cursor paging: the server's cursor for the following page (None once the sequence ends)."""
+
+
+CursorPage = TypeVar("CursorPage", Page, RawPage)
 
 
 @dataclass
@@ -367,24 +374,32 @@ class DominoClient:
         *,
         params: Mapping[str, Any] | None = None,
         parent: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
     ) -> Iterator[RawPage]:
-        """Like `iter_pages` (offset or unpaged lists, same paging rules and guards), but each page keeps
-        its records as the bytes Domino sent, for a columnar shaper; wrapped items are not supported."""
-        if endpoint.pagination not in ("offset", "none") or endpoint.item_wrapper:
-            raise ValueError(f"{endpoint.name}: raw pages need an offset-paged or unpaged list of records")
+        """Like `iter_pages` (offset, cursor or unpaged lists, same paging rules and guards), but each page
+        keeps its records as the bytes Domino sent, for a columnar shaper; wrapped items are not supported.
+        Cursor paging starts at `cursor` (None: the first page)."""
+        if endpoint.pagination not in ("offset", "cursor", "none") or endpoint.item_wrapper:
+            raise ValueError(f"{endpoint.name}: raw pages need a list of records (offset, cursor or unpaged)")
         path = self.resolve_path(endpoint)
         query = {**endpoint.params, **(params or {})}
         context = dict(parent or {})
+        limit = page_size or self.settings.page_size_for(endpoint.name, endpoint.page_size)
 
-        def fetch(offset: int | None) -> tuple[RawEnvelope, Response] | None:
-            paging = {} if offset is None else {"offset": offset, "limit": limit}
+        def request(paging: Mapping[str, Any]) -> tuple[RawEnvelope, Any, Response] | None:
+            """The page's records as bytes, its top level (values as bytes) and the response."""
             response = self._get_or_missing(endpoint, path, {**query, **paging}, decode=_split_raw)
             if response is None:
                 return None
             if response.payload is None:
                 raise EnvelopeError(f"{endpoint.name}: expected a JSON list or object, got an empty body")
             body, top = response.payload
-            return read_raw_list(top, body, endpoint.name, endpoint.list_keys), response
+            return read_raw_list(top, body, endpoint.name, endpoint.list_keys), top, response
+
+        def fetch(offset: int | None) -> tuple[RawEnvelope, Response] | None:
+            fetched = request({} if offset is None else {"offset": offset, "limit": limit})
+            return None if fetched is None else (fetched[0], fetched[2])
 
         def page(read: RawEnvelope, offset: int, response: Response) -> RawPage:
             return RawPage(
@@ -400,12 +415,23 @@ class DominoClient:
                 context,
             )
 
+        def cursor_page(at: str) -> tuple[RawPage, Any, bool] | None:
+            fetched = request({"limit": limit, endpoint.cursor_param: at})
+            if fetched is None:
+                return None
+            read, top, response = fetched
+            sent = top.get(endpoint.cursor_key) if isinstance(top, dict) else None
+            following = None if sent is None else msgspec.json.decode(sent)
+            return page(read, 0, response), following, bool(read.records)
+
+        if endpoint.pagination == "cursor":
+            yield from self._cursor_pages(endpoint, path, cursor_page, cursor or "")
+            return
         if endpoint.pagination == "none":
             fetched = fetch(None)
             if fetched is not None:
                 yield page(fetched[0], 0, fetched[1])
             return
-        limit = self.settings.page_size_for(endpoint.name, endpoint.page_size)
         for read, response, offset in self._offset_pages(endpoint, path, limit, fetch, None):
             yield page(read, offset, response)
 
@@ -454,25 +480,42 @@ class DominoClient:
     def _iter_cursor(
         self, endpoint: Endpoint, path: str, query: dict[str, Any], context: dict[str, Any], cursor: str
     ) -> Iterator[Page]:
-        """Follow the response's `cursor_key` until it is null, absent or empty, or a page is empty.
+        def fetch(at: str) -> tuple[Page, Any, bool] | None:
+            response = self._get_or_missing(endpoint, path, {**query, endpoint.cursor_param: at})
+            if response is None:
+                return None
+            read = read_list(response.payload, endpoint.name, endpoint.list_keys, endpoint.item_wrapper)
+            payload = response.payload
+            following = payload.get(endpoint.cursor_key) if isinstance(payload, dict) else None
+            return self._page(endpoint, read, 0, response, context), following, bool(read.records)
+
+        return self._cursor_pages(endpoint, path, fetch, cursor)
+
+    def _cursor_pages(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        fetch: Callable[[str], tuple[CursorPage, Any, bool] | None],
+        cursor: str,
+    ) -> Iterator[CursorPage]:
+        """Follow the response's `cursor_key` until it is null, absent or empty, or a page is empty;
+        `fetch(cursor)` gives the page, the cursor the server sent and whether the page held records.
 
         A cursor handed out twice would page forever (or duplicate records): it is a `PagingError`.
         """
-        param, key = endpoint.cursor_param, endpoint.cursor_key
+        key = endpoint.cursor_key
         requested: set[str] = set()
         while True:
             requested.add(cursor)
-            response = self._get_or_missing(endpoint, path, {**query, param: cursor})
-            if response is None:
+            fetched = fetch(cursor)
+            if fetched is None:
                 return
-            read = read_list(response.payload, endpoint.name, endpoint.list_keys, endpoint.item_wrapper)
-            following = response.payload.get(key) if isinstance(response.payload, dict) else None
+            page, following, has_records = fetched
             if following is not None and not isinstance(following, str):
                 raise PagingError(f"{endpoint.name}: GET {path} sent a non-string {key}: {following!r}")
-            page = self._page(endpoint, read, 0, response, context)
             page.cursor, page.next_cursor = cursor, following or None
             yield page
-            if not following or not read.records:
+            if not following or not has_records:
                 return
             if following in requested:
                 raise PagingError(
