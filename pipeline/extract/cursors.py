@@ -2,12 +2,19 @@
 
 The cursor is saved only after the rows it covers are committed, in its own short transaction: a crash in
 between leaves the older cursor, so the next run re-reads a little more (rows are upserted, never lost).
+The next read resumes at the first page that held a record still open (`OpenRecords`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import msgspec
+
+from pipeline.domino.client import Page, RawPage
+from pipeline.tables import Column
+from pipeline.transform.paths import column_values
 from pipeline.warehouse import Warehouse
 
 TABLE = "raw._cursors"
@@ -39,3 +46,30 @@ def save_cursor(warehouse: Warehouse, table: str, cursor: str, run_id: str) -> N
             f'INSERT OR REPLACE INTO {TABLE} ("table", cursor, run_id, saved_at) VALUES (?, ?, ?, ?)',
             [table, cursor, run_id, datetime.now(UTC)],
         )
+
+
+class OpenRecords:
+    """Whether a page holds a record still open (its `open_column` null or absent, e.g. a run without an
+    end time): read from decoded records, or from a page of bytes by decoding only the top-level fields
+    the column reads (msgspec skips the rest of each record)."""
+
+    def __init__(self, column: Column) -> None:
+        self.column = column
+        self._fields = sorted({path.split(".")[0] for path in (column.path, *column.alternatives)})
+        attributes = [f"field_{index}" for index in range(len(self._fields))]
+        probe = msgspec.defstruct(
+            "OpenProbe",
+            [(attribute, Any, None) for attribute in attributes],
+            rename=dict(zip(attributes, self._fields, strict=True)),
+        )
+        self._decoder = msgspec.json.Decoder(list[probe])  # type: ignore[valid-type]
+
+    def in_page(self, page: Page | RawPage) -> bool:
+        if isinstance(page, Page):
+            return None in column_values(page.records, self.column)
+        try:
+            probes = self._decoder.decode(page.items)
+        except msgspec.ValidationError:  # a record that is not an object: shaping names it; resume here
+            return True
+        records = [dict(zip(self._fields, msgspec.structs.astuple(p), strict=True)) for p in probes]
+        return None in column_values(records, self.column)

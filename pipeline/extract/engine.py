@@ -20,14 +20,14 @@ from typing import Any
 import orjson
 import polars as pl
 
-from pipeline.domino import DominoClient, Endpoint, Page
+from pipeline.domino import DominoClient, DominoSettings, Endpoint, Page
 from pipeline.domino.catalogue import CATALOGUE
 from pipeline.domino.client import RawPage
 from pipeline.domino.envelopes import read_single
 from pipeline.domino.errors import DominoApiError
 from pipeline.domino.windows import DailyWindow, window_request
 from pipeline.extract.clipping import clip_mask
-from pipeline.extract.cursors import read_cursor, save_cursor
+from pipeline.extract.cursors import OpenRecords, read_cursor, save_cursor
 from pipeline.extract.pipelining import Committer, WindowEnd, ordered_fetch
 from pipeline.extract.raw_batches import RawBatches
 from pipeline.extract.report import LoadReport
@@ -129,37 +129,63 @@ class Extraction:
         The next read resumes at the first page that held an open record (still changing), else at the
         last page read (the server's cursors are inclusive starting ids; re-reading a page is harmless).
         Chunks commit at `commit_rows`, each followed by its cursor, so a killed run loses no progress.
+        As in `_windowed`, the next pages are fetched on a background thread while the current ones are
+        shaped (typed from their bytes with `shaping=columnar`), and a chunk commits in the background.
         """
-        spec = endpoint.table
+        spec, specs = endpoint.table, (endpoint.table, *endpoint.child_tables)
         report = LoadReport(spec.name)
-        open_spec = next((c for c in spec.columns if c.name == endpoint.open_column), None)
+        open_records = OpenRecords(spec.column(endpoint.open_column)) if endpoint.open_column else None
         start = None if self.full_reload else read_cursor(self.warehouse, spec.name)
-        stage, chunk_cursor = self.warehouse.stage(spec, self.run_id, self.flush_rows), start or ""
+        settings = self.client.settings
+        plan = plan_for(spec, endpoint.child_tables) if settings.shaping == "columnar" else None
+        stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
+        batches = RawBatches(
+            endpoint,
+            plan,
+            lambda records, context: self._stage_with_children(records, endpoint, stages, report, context),
+            report,
+            self.progress,
+        )
+        chunk_cursor = start or ""
         first_open: str | None = None
         resume: str | None = None
+
+        def fetch(_: None) -> Iterable[Page | RawPage]:
+            if plan is not None:
+                return self.client.iter_raw_pages(endpoint, cursor=start)
+            return self.client.iter_pages(endpoint, cursor=start)
+
+        def commit(stages: list[Stage], chunk: str, resume: str) -> None:
+            self._commit(report, [TableLoad(s, Upsert()) for s in stages], f"from {chunk or 'start'}")
+            save_cursor(self.warehouse, spec.name, resume, self.run_id)
+
         pending = False
-
-        def commit() -> None:
-            self._commit(report, [TableLoad(stage, Upsert())], f"from {chunk_cursor or 'start'}")
-            save_cursor(self.warehouse, spec.name, resume or "", self.run_id)
-
-        for page in self.client.iter_pages(endpoint, cursor=start):
-            if not page.records:
-                continue
-            self._stage_page(page.records, spec, stage, report, {})
-            report.pages += 1
-            if first_open is None and open_spec and None in column_values(page.records, open_spec):
-                first_open = page.cursor
-            resume = first_open if first_open is not None else (page.next_cursor or page.cursor)
-            pending = True
-            if stage.row_count >= self.commit_rows:
-                commit()
-                stage, chunk_cursor = self.warehouse.stage(spec, self.run_id, self.flush_rows), resume or ""
-                pending = False
-        if pending:
-            commit()
-        else:
-            stage.discard()
+        ahead = _queue_pages(endpoint, batches, settings)
+        with Committer() as committer:
+            for event in ordered_fetch([None], fetch, workers=1, queue_pages=ahead):
+                if isinstance(event, WindowEnd) or not event[1].records:
+                    continue
+                page = event[1]
+                if isinstance(page, RawPage):
+                    batches.add(page, stages, None, self._context({}))
+                else:
+                    self._stage_with_children(page.records, endpoint, stages, report, {})
+                report.pages += 1
+                if first_open is None and open_records and open_records.in_page(page):
+                    first_open = page.cursor
+                resume = first_open if first_open is not None else (page.next_cursor or page.cursor)
+                pending = True
+                if stages[0].row_count + batches.waiting >= self.commit_rows:
+                    batches.flush(stages, None, self._context({}))
+                    committer.submit(lambda s=stages, c=chunk_cursor, r=resume or "": commit(s, c, r))
+                    stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
+                    chunk_cursor, pending = resume or "", False
+            if pending:
+                batches.flush(stages, None, self._context({}))
+                committer.submit(lambda s=stages, c=chunk_cursor, r=resume or "": commit(s, c, r))
+            else:
+                for stage in stages:
+                    stage.discard()
         return report
 
     def _windowed(self, endpoint: Endpoint, start: date, end: date) -> LoadReport:
@@ -197,10 +223,7 @@ class Extraction:
             self.progress,
         )
         workers = max(1, min(settings.concurrency, 4))
-        # Each day's queue holds a shaping batch of pages, so its fetcher goes on while a batch is shaped
-        # (with 2 pages and 5-page batches, the shaping thread waited for pages 13% of an audit load).
-        page_size = max(1, settings.page_size_for(endpoint.name, endpoint.page_size))
-        queue_pages = max(2, -(-batches.batch_records // page_size) + 1)
+        queue_pages = _queue_pages(endpoint, batches, settings)
         with Committer() as committer:
             for event in ordered_fetch(requests, fetch, workers=workers, queue_pages=queue_pages):
                 day = event.item if isinstance(event, WindowEnd) else event[0]
@@ -426,6 +449,13 @@ class Extraction:
 
 def _range_key(start: date, end: date) -> str:
     return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def _queue_pages(endpoint: Endpoint, batches: RawBatches, settings: DominoSettings) -> int:
+    """Pages a fetcher may hold ahead: a shaping batch and one more, so it goes on while a batch is shaped
+    (with 2 pages and 5-page batches, the shaping thread waited for pages 13% of an audit load)."""
+    page_size = max(1, settings.page_size_for(endpoint.name, endpoint.page_size))
+    return max(2, -(-batches.batch_records // page_size) + 1)
 
 
 def _window_column(endpoint: Endpoint) -> str:

@@ -1,4 +1,4 @@
-"""Stage a day's pages of bytes on the columnar path, several pages per shaping call.
+"""Stage pages of bytes on the columnar path (a day's, or a cursor export's), several pages per shaping call.
 
 Each polars call has a fixed cost, so pages of one day are shaped together, up to `batch_records`
 records (a few MB: memory stays bounded however large the day). A batch that does not type is shaped
@@ -25,13 +25,15 @@ from pipeline.transform.columnar import ColumnarPlan
 from pipeline.transform.shape import SOURCE_BYTES_KEY
 from pipeline.warehouse.staging import Stage
 
+Day = DailyWindow | None
+"""The day a page was requested for (clipped to it when the endpoint says so); None for a cursor export."""
 RecordsPath = Callable[[list[dict[str, Any]], dict[str, Any]], None]
 """Shapes and stages records on the records path, with a context (the engine's `_stage_with_children`)."""
 
 
 @dataclass
 class RawBatches:
-    """Pages of the current day waiting to be shaped together."""
+    """Pages of the current day (or cursor chunk) waiting to be shaped together."""
 
     endpoint: Endpoint
     plan: ColumnarPlan | None
@@ -42,7 +44,12 @@ class RawBatches:
     _pages: list[RawPage] = field(default_factory=list)
     _count: int = 0
 
-    def add(self, page: RawPage, stages: list[Stage], window: DailyWindow, context: dict[str, Any]) -> None:
+    @property
+    def waiting(self) -> int:
+        """Records added and not yet shaped."""
+        return self._count
+
+    def add(self, page: RawPage, stages: list[Stage], window: Day, context: dict[str, Any]) -> None:
         if not page.records:
             return
         self._pages.append(page)
@@ -50,7 +57,7 @@ class RawBatches:
         if self._count >= self.batch_records:
             self.flush(stages, window, context)
 
-    def flush(self, stages: list[Stage], window: DailyWindow, context: dict[str, Any]) -> None:
+    def flush(self, stages: list[Stage], window: Day, context: dict[str, Any]) -> None:
         """Shape what is waiting (call at the end of each day, before its chunk commits)."""
         pages, self._pages, self._count = self._pages, [], 0
         if not pages:
@@ -68,13 +75,14 @@ class RawBatches:
         items: msgspec.Raw | bytes,
         records: list[msgspec.Raw],
         stages: list[Stage],
-        window: DailyWindow,
+        window: Day,
         context: dict[str, Any],
     ) -> bool:
         if self.plan is None:
             return False
         endpoint = self.endpoint
-        clip = (endpoint.window_column, window.start, window.end) if endpoint.clip_to_window else None
+        clipped = window is not None and endpoint.clip_to_window
+        clip = (endpoint.window_column, window.start, window.end) if clipped else None
         shaped = self.plan.shape(items, records, context, clip)
         if shaped is None:
             return False
@@ -88,7 +96,7 @@ class RawBatches:
         return True
 
     def _records(
-        self, sent: list[msgspec.Raw], stages: list[Stage], window: DailyWindow, context: dict[str, Any]
+        self, sent: list[msgspec.Raw], stages: list[Stage], window: Day, context: dict[str, Any]
     ) -> None:
         endpoint = self.endpoint
         records = [orjson.loads(bytes(raw)) for raw in sent]
@@ -98,7 +106,7 @@ class RawBatches:
                 raise EnvelopeError(
                     f"{endpoint.name}: expected each record to be an object, got a JSON {kind}"
                 )
-        keep = clip_mask(records, endpoint, window)
+        keep = clip_mask(records, endpoint, window) if window else None
         if keep is not None:
             records = [r for r, k in zip(records, keep, strict=True) if k]
             sent = [r for r, k in zip(sent, keep, strict=True) if k]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import httpx
 import pytest
 
 from bench.measure import Job
@@ -20,6 +21,7 @@ from bench.run import (
     judge_targets,
     print_cpu_budget,
 )
+from pipeline.simulator.server import RunningSimulator
 
 
 def _measured(records: int, per_s: float, peak_mb: float, cpu_s: float = 1.0) -> dict[str, Any]:
@@ -115,3 +117,14 @@ def test_fetch_bound_and_pipeline_count_every_event_the_page_server_serves() -> 
         assert result["peak_rss_mb"] >= result["baseline_rss_mb"] > 0, (kind, result)
     # offset paging: six full pages of 1,000 and the short (empty) page that ends each day
     assert results["pipeline"]["requests"] == results["fetch"]["requests"] == 2 * 7
+
+
+def test_fetch_bound_and_pipeline_read_the_whole_runs_export_by_cursor(simulator: RunningSimulator) -> None:
+    start, end = days_before_world_end(0)
+    results = {
+        kind: in_fresh_process(Job(kind, "runs", start, end, simulator.base_url, simulator.admin_key))
+        for kind in ("fetch", "pipeline")
+    }
+    truth = httpx.get(f"{simulator.base_url}/__sim/truth/runs").json()
+    assert results["fetch"]["records"] == results["pipeline"]["records"] == len(truth) > 1_000
+    assert results["fetch"]["requests"] == results["pipeline"]["requests"] == -(-len(truth) // 1_000)
