@@ -116,14 +116,13 @@ def _cast_timestamp(name: str, values: list[Any]) -> tuple[pl.Series, Failures]:
     }
     texts = [None if i in failures else v for i, v in enumerate(values)] if failures else values
     raw = pl.Series(name, texts, dtype=pl.Utf8)
-    parsed = pl.select(
-        pl.coalesce(
-            [
-                raw.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False, exact=True)
-                for fmt in _ISO_FORMATS
-            ]
-        ).alias(name)
-    ).to_series()
+    parsed = pl.Series(name, [None] * len(raw), dtype=UTC_DATETIME)
+    for fmt in _ISO_FORMATS:  # the first format that reads a value wins; a column is mostly one format
+        if not (raw.is_not_null() & parsed.is_null()).any():
+            break
+        parsed = parsed.fill_null(
+            raw.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False, exact=True)
+        )
     unparsed = (raw.is_not_null() & parsed.is_null()).arg_true().to_list()
     failures.update({i: "str (not ISO-8601)" for i in unparsed})
     return parsed, failures

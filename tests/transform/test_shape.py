@@ -84,7 +84,9 @@ def test_timestamp_forms_land_in_utc() -> None:
         "2024-08-14T10:00:00.000000001Z",
         "2024-08-14T10:00:00.1234567+00:00",
         "2024-08-14T10:00:00",
-    ]
+        "2024-08-14 12:00:00.5+02:00",
+        "2024-08-14",
+    ]  # every form Domino uses, mixed in one column: each is read by the first format that fits it
     records = [job(i, stageTime={"submissionTime": s}) for i, s in enumerate(stamps)]
     frame = shape_batch(records, JOBS, CONTEXT).frame
     assert frame["submission_time"].to_list() == [
@@ -93,6 +95,8 @@ def test_timestamp_forms_land_in_utc() -> None:
         datetime(2024, 8, 14, 10, tzinfo=UTC),
         datetime(2024, 8, 14, 10, 0, 0, 123456, tzinfo=UTC),
         datetime(2024, 8, 14, 10, tzinfo=UTC),
+        datetime(2024, 8, 14, 10, 0, 0, 500000, tzinfo=UTC),
+        datetime(2024, 8, 14, tzinfo=UTC),
     ]
 
 
