@@ -32,7 +32,6 @@ from pipeline.transform.moments import inside, inside_epoch_ms
 from pipeline.transform.registry import get_transform
 from pipeline.transform.shape import RAW_COLUMN, assemble, canonical_casing, frame_schema
 
-UNSET = msgspec.UNSET
 _DERIVED_PREFIX = DERIVED_KEY + "."
 
 
@@ -56,7 +55,8 @@ class PageColumns:
         return self._texts
 
     def sent(self, key: str) -> list[Any]:
-        """A top-level field as decoded (`msgspec.Raw` for a field kept as bytes), `UNSET` where absent."""
+        """A top-level field as decoded: None where absent or null (an empty `msgspec.Raw` where a field kept
+        as bytes is absent)."""
         return list(map(attrgetter(self.attrs[key]), self.rows))
 
     def values(self, key: str) -> list[Any]:
@@ -66,7 +66,7 @@ class PageColumns:
         if key not in self._values:
             sent = self.sent(key)
             parser = self.parsers.get(key)
-            self._values[key] = _parse(parser, sent) if parser else [None if v is UNSET else v for v in sent]
+            self._values[key] = _parse(parser, sent) if parser else sent
         return self._values[key]
 
     def keep(self, mask: list[bool] | pl.Series) -> PageColumns:
@@ -451,7 +451,7 @@ class _TopFields:
             elif key in typed:
                 fields.append((attr, typed[key], None))
             else:
-                fields.append((attr, Any, UNSET))
+                fields.append((attr, Any, None))
         if not fields:
             return None, attrs, parsers
         row = msgspec.defstruct(f"{name}_row", fields, rename={a: k for k, a in attrs.items()}, gc=False)
