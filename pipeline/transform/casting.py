@@ -110,10 +110,15 @@ def _strict_or_walk(
     return series, {}
 
 
+_TEXT_OR_NULL = frozenset({str, type(None)})
+
+
 def _cast_timestamp(name: str, values: list[Any]) -> tuple[pl.Series, Failures]:
-    failures: Failures = {
-        i: _type_name(v) for i, v in enumerate(values) if v is not None and not isinstance(v, str)
-    }
+    failures: Failures = (
+        {}
+        if _TEXT_OR_NULL.issuperset(map(type, values))
+        else {i: _type_name(v) for i, v in enumerate(values) if v is not None and not isinstance(v, str)}
+    )
     texts = [None if i in failures else v for i, v in enumerate(values)] if failures else values
     raw = pl.Series(name, texts, dtype=pl.Utf8)
     parsed = pl.Series(name, [None] * len(raw), dtype=UTC_DATETIME)
@@ -135,8 +140,8 @@ def _cast_timestamp_ms(name: str, values: list[Any]) -> tuple[pl.Series, Failure
 
 def _cast_moment(name: str, values: list[Any]) -> tuple[pl.Series, Failures]:
     """A timestamp sent either as ISO-8601 text or as epoch milliseconds (Domino uses both for one field)."""
-    has_text = any(isinstance(v, str) for v in values)
-    has_number = any(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    kinds = set(map(type, values))  # decoded JSON: exact types (a bool is not a number here)
+    has_text, has_number = str in kinds, bool(kinds & {int, float})
     if not (has_text and has_number):
         return (_cast_timestamp if has_text or not has_number else _cast_timestamp_ms)(name, values)
     texts = [v if isinstance(v, str) else None for v in values]
