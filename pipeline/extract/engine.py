@@ -34,7 +34,7 @@ from pipeline.extract.report import LoadReport
 from pipeline.tables import TableSpec
 from pipeline.transform import PARTITION_DATE_KEY, ShapedBatch, shape_batch, shape_children
 from pipeline.transform.audit import OCCURRENCES_KEY, Occurrences
-from pipeline.transform.columnar import plan_for
+from pipeline.transform.columnar import ColumnarPlan, plan_for
 from pipeline.transform.moments import moment
 from pipeline.transform.paths import column_values
 from pipeline.warehouse import ReplaceAll, ReplaceWindow, TableLoad, Upsert, Warehouse
@@ -139,13 +139,7 @@ class Extraction:
         settings = self.client.settings
         plan = plan_for(spec, endpoint.child_tables) if settings.shaping == "columnar" else None
         stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
-        batches = RawBatches(
-            endpoint,
-            plan,
-            lambda records, context: self._stage_with_children(records, endpoint, stages, report, context),
-            report,
-            self.progress,
-        )
+        batches = self._raw_batches(endpoint, plan, report)
         chunk_cursor = start or ""
         first_open: str | None = None
         resume: str | None = None
@@ -215,13 +209,7 @@ class Extraction:
         chunk_start = start
         contexts: dict[date, dict[str, Any]] = {}
         counts: dict[date, tuple[int, int]] = {}
-        batches = RawBatches(
-            endpoint,
-            plan,
-            lambda records, context: self._stage_with_children(records, endpoint, stages, report, context),
-            report,
-            self.progress,
-        )
+        batches = self._raw_batches(endpoint, plan, report)
         workers = max(1, min(settings.concurrency, 4))
         queue_pages = _queue_pages(endpoint, batches, settings)
         with Committer() as committer:
@@ -268,6 +256,14 @@ class Extraction:
                     committer.submit(lambda loads=loads, chunk=chunk: self._commit(report, loads, chunk))
                     stages = []
         return report
+
+    def _raw_batches(self, endpoint: Endpoint, plan: ColumnarPlan | None, report: LoadReport) -> RawBatches:
+        """Pages of bytes shaped in batches, a page that does not type on the records path."""
+
+        def records_path(records: Records, stages: list[Stage], context: dict[str, Any]) -> None:
+            self._stage_with_children(records, endpoint, stages, report, context)
+
+        return RawBatches(endpoint, plan, records_path, report, self.progress)
 
     def _stage_with_children(
         self,

@@ -27,8 +27,8 @@ from pipeline.warehouse.staging import Stage
 
 Day = DailyWindow | None
 """The day a page was requested for (clipped to it when the endpoint says so); None for a cursor export."""
-RecordsPath = Callable[[list[dict[str, Any]], dict[str, Any]], None]
-"""Shapes and stages records on the records path, with a context (the engine's `_stage_with_children`)."""
+RecordsPath = Callable[[list[dict[str, Any]], list[Stage], dict[str, Any]], None]
+"""Shapes records on the records path into stages, with a context (the engine's `_stage_with_children`)."""
 
 
 @dataclass
@@ -110,4 +110,4 @@ class RawBatches:
         if keep is not None:
             records = [r for r, k in zip(records, keep, strict=True) if k]
             sent = [r for r, k in zip(sent, keep, strict=True) if k]
-        self.records_path(records, {**context, SOURCE_BYTES_KEY: sent})
+        self.records_path(records, stages, {**context, SOURCE_BYTES_KEY: sent})

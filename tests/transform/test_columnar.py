@@ -206,7 +206,7 @@ def test_a_batch_that_does_not_type_is_shaped_page_by_page_and_only_the_bad_page
     batches = RawBatches(
         AUDIT,
         plan_for(AUDIT.table, AUDIT.child_tables),
-        lambda recs, ctx: by_records.append(len(recs)),
+        lambda recs, stages, ctx: by_records.append(len(recs)),
         report,
     )
     ctx = context()
