@@ -1,9 +1,10 @@
 """Stage pages of bytes on the columnar path (a day's, or a cursor export's), several pages per shaping call.
 
-Each polars call has a fixed cost, so pages of one day are shaped together, up to `batch_records`
-records (a few MB: memory stays bounded however large the day). A batch that does not type is shaped
-again page by page, and only a page that still does not type takes the records path (`shape_batch`),
-with its records' bytes as sent kept as `_raw`, so `_raw` and keys are the same on either path.
+Each polars call has a fixed cost, so pages of one day (or of one cursor chunk) are shaped together, up
+to `batch_records` records (a few MB: memory stays bounded however large the day). A batch that does not
+type is shaped again page by page, and only a page that still does not type takes the records path
+(`shape_batch`), with its records' bytes as sent kept as `_raw`, so `_raw` and keys are the same on
+either path.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class RawBatches:
             self.flush(stages, window, context)
 
     def flush(self, stages: list[Stage], window: Day, context: dict[str, Any]) -> None:
-        """Shape what is waiting (call at the end of each day, before its chunk commits)."""
+        """Shape what is waiting (at the end of each day, and before a chunk commits)."""
         pages, self._pages, self._count = self._pages, [], 0
         if not pages:
             return
