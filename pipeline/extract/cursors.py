@@ -8,12 +8,10 @@ The next read resumes at the first page that held a record still open (`OpenReco
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-import msgspec
 
 from pipeline.domino.client import Page, RawPage
-from pipeline.tables import Column
+from pipeline.tables import Column, TableSpec
+from pipeline.transform.columnar import plan_for
 from pipeline.transform.paths import column_values
 from pipeline.warehouse import Warehouse
 
@@ -50,26 +48,15 @@ def save_cursor(warehouse: Warehouse, table: str, cursor: str, run_id: str) -> N
 
 class OpenRecords:
     """Whether a page holds a record still open (its `open_column` null or absent, e.g. a run without an
-    end time): read from decoded records, or from a page of bytes by decoding only the top-level fields
-    the column reads (msgspec skips the rest of each record)."""
+    end time): read from decoded records, or from a page of bytes by the fast path's plan of that one
+    column (it decodes only the fields the column reads; a page that does not decode counts as open)."""
 
     def __init__(self, column: Column) -> None:
         self.column = column
-        self._fields = sorted({path.split(".")[0] for path in (column.path, *column.alternatives)})
-        attributes = [f"field_{index}" for index in range(len(self._fields))]
-        probe = msgspec.defstruct(
-            "OpenProbe",
-            [(attribute, Any, None) for attribute in attributes],
-            rename=dict(zip(attributes, self._fields, strict=True)),
-        )
-        self._decoder = msgspec.json.Decoder(list[probe])  # type: ignore[valid-type]
+        self._plan = plan_for(TableSpec(f"open_{column.name}", (column,)))
 
     def in_page(self, page: Page | RawPage) -> bool:
         if isinstance(page, Page):
             return None in column_values(page.records, self.column)
-        try:
-            probes = self._decoder.decode(page.items)
-        except msgspec.ValidationError:  # a record that is not an object: shaping names it; resume here
-            return True
-        records = [dict(zip(self._fields, msgspec.structs.astuple(p), strict=True)) for p in probes]
-        return None in column_values(records, self.column)
+        values = self._plan.read_column(page.items, page.records, self.column.name) if self._plan else None
+        return values is None or None in values

@@ -253,6 +253,12 @@ class ColumnarPlan:
             children.append(rows)
         return frame, children
 
+    def read_column(self, items: msgspec.Raw | bytes, raws: list[msgspec.Raw], name: str) -> list[Any] | None:
+        """A column's values in a page of bytes as the records path reads them (before casting); None when
+        the page does not decode."""
+        page = self._read(items, raws)
+        return None if page is None else self._values(page, self.spec.column(name))
+
     # --- reading ----------------------------------------------------------------------------------------
 
     def _read(self, items: msgspec.Raw | bytes, raws: list[msgspec.Raw]) -> PageColumns | None:
