@@ -105,10 +105,12 @@ class FakeDomino:
                     reply = fake._reply_for(seen)
                     if reply.delay:
                         time.sleep(reply.delay)
-                    self._write(reply)
                 finally:
+                    # Counted out before the answer is written: once its last byte is sent, the client may
+                    # send its next request (on a new connection) before this thread could count it out.
                     with fake._lock:
                         fake.in_flight -= 1
+                self._write(reply)
 
             def _write(self, reply: Reply) -> None:
                 if reply.fault == "drop":
