@@ -121,16 +121,20 @@ def _cast_timestamp(name: str, values: list[Any]) -> tuple[pl.Series, Failures]:
     )
     texts = [None if i in failures else v for i, v in enumerate(values)] if failures else values
     raw = pl.Series(name, texts, dtype=pl.Utf8)
-    parsed = pl.Series(name, [None] * len(raw), dtype=UTC_DATETIME)
-    for fmt in _ISO_FORMATS:  # the first format that reads a value wins; a column is mostly one format
-        if not (raw.is_not_null() & parsed.is_null()).any():
+    first, *others = _ISO_FORMATS
+    parsed = _read_iso(raw, first)
+    for fmt in others:  # the first format that reads a value wins; a column is mostly one format
+        if parsed.null_count() == raw.null_count():  # every text is read (polars keeps null counts)
             break
-        parsed = parsed.fill_null(
-            raw.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False, exact=True)
-        )
-    unparsed = (raw.is_not_null() & parsed.is_null()).arg_true().to_list()
-    failures.update({i: "str (not ISO-8601)" for i in unparsed})
+        parsed = parsed.fill_null(_read_iso(raw, fmt))
+    if parsed.null_count() != raw.null_count():
+        unparsed = (raw.is_not_null() & parsed.is_null()).arg_true().to_list()
+        failures.update({i: "str (not ISO-8601)" for i in unparsed})
     return parsed, failures
+
+
+def _read_iso(texts: pl.Series, fmt: str) -> pl.Series:
+    return texts.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False, exact=True)
 
 
 def _cast_timestamp_ms(name: str, values: list[Any]) -> tuple[pl.Series, Failures]:
