@@ -30,7 +30,7 @@ from pipeline.transform.casting import POLARS_TYPES, cast_column, exact_series
 from pipeline.transform.derived import DERIVED_KEY
 from pipeline.transform.moments import inside, inside_epoch_ms
 from pipeline.transform.registry import get_transform
-from pipeline.transform.shape import RAW_COLUMN, assemble, canonical_casing, frame_schema
+from pipeline.transform.shape import RAW_COLUMN, assemble, canonical_casing, filled, frame_schema
 
 _DERIVED_PREFIX = DERIVED_KEY + "."
 
@@ -307,11 +307,7 @@ class ColumnarPlan:
             series = canonical_casing(series, column.enum)
         if column.required and series.null_count():
             return None
-        if self.fill_floats and column.type == "float":
-            series = series.fill_null(0.0)
-        if column.default is not None:
-            series = series.fill_null(column.default)
-        return series
+        return filled(series, column, self.fill_floats)
 
 
 _ABSENT = (b"", b"null")

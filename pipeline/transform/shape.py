@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from pipeline.tables import TableSpec
+from pipeline.tables import Column, TableSpec
 from pipeline.transform.casting import POLARS_TYPES, UTC_DATETIME, cast_column
 from pipeline.transform.derived import DERIVED_KEY, REJECT_KEY
 from pipeline.transform.paths import column_values
@@ -123,11 +123,7 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
                 if index not in bad:
                     missing = f"{spec.name}.{column.name}: required value missing"
                     failures.setdefault(index, []).append(missing)
-        if fill_floats and column.type == "float":
-            series = series.fill_null(0.0)
-        if column.default is not None:
-            series = series.fill_null(column.default)
-        columns.append(series)
+        columns.append(filled(series, column, fill_floats))
 
     frame = assemble(pl.DataFrame(columns), raw, spec, context)
     if not failures:
@@ -138,6 +134,18 @@ def shape_batch(records: list[dict[str, Any]], spec: TableSpec, context: dict[st
     return ShapedBatch(
         frame.filter(keep).select(list(frame_schema(spec))), rejects, records, frozenset(rejected)
     )
+
+
+def filled(series: pl.Series, column: Column, fill_floats: bool) -> pl.Series:
+    """Nulls filled as the spec says: 0.0 in a float column when the transform fills missing floats, else
+    the column's default (a series without nulls is returned as is: most are, and filling costs a copy)."""
+    if not series.null_count():
+        return series
+    if fill_floats and column.type == "float":
+        series = series.fill_null(0.0)
+    if column.default is not None:
+        series = series.fill_null(column.default)
+    return series
 
 
 def assemble(
