@@ -113,6 +113,12 @@ class ClientStats:
             self.skipped_missing += skipped
 
 
+def reads_raw_pages(endpoint: Endpoint) -> bool:
+    """Whether `DominoClient.iter_raw_pages` can read the endpoint: a list of records, offset- or
+    cursor-paged or unpaged (not one record, not items wrapped in an object)."""
+    return endpoint.pagination in ("offset", "cursor", "none") and not endpoint.item_wrapper
+
+
 def _domino_message(body: bytes) -> tuple[str, str | None]:
     """Domino's error text (`errors[]` or `error` or `message`) and `requestId`, from an error body."""
     try:
@@ -380,7 +386,7 @@ class DominoClient:
         """Like `iter_pages` (offset, cursor or unpaged lists, same paging rules and guards), but each page
         keeps its records as the bytes Domino sent, for a columnar shaper; wrapped items are not supported.
         Cursor paging starts at `cursor` (None: the first page)."""
-        if endpoint.pagination not in ("offset", "cursor", "none") or endpoint.item_wrapper:
+        if not reads_raw_pages(endpoint):
             raise ValueError(f"{endpoint.name}: raw pages need a list of records (offset, cursor or unpaged)")
         path = self.resolve_path(endpoint)
         query = {**endpoint.params, **(params or {})}

@@ -22,7 +22,7 @@ import polars as pl
 
 from pipeline.domino import DominoClient, DominoSettings, Endpoint, Page
 from pipeline.domino.catalogue import CATALOGUE
-from pipeline.domino.client import RawPage
+from pipeline.domino.client import RawPage, reads_raw_pages
 from pipeline.domino.envelopes import read_single
 from pipeline.domino.errors import DominoApiError
 from pipeline.domino.windows import DailyWindow, window_request
@@ -115,9 +115,17 @@ class Extraction:
         spec = endpoint.table
         report = LoadReport(spec.name)
         stage = self.warehouse.stage(spec, self.run_id, self.flush_rows)
-        for page in self._pages(endpoint):
-            self._stage_page(page.records, spec, stage, report, {"parent": page.parent})
-            report.pages += 1
+        plan = self._plan(endpoint) if endpoint.parent is None else None
+        if plan is None:  # a fan-out child (pages per parent) or a table the fast path cannot type
+            for page in self._pages(endpoint):
+                self._stage_page(page.records, spec, stage, report, {"parent": page.parent})
+                report.pages += 1
+        else:
+            batches = self._raw_batches(endpoint, plan, report)
+            for raw_page in self.client.iter_raw_pages(endpoint):
+                batches.add(raw_page, [stage], None, self._context({}))
+                report.pages += 1
+            batches.flush([stage], None, self._context({}))
         today = datetime.now(UTC).date()
         mode = ReplaceAll(today, keep_held=not self.force_empty, max_shrink=self.max_shrink)
         self._commit(report, [TableLoad(stage, mode)], None)
@@ -137,7 +145,7 @@ class Extraction:
         open_records = OpenRecords(spec.column(endpoint.open_column)) if endpoint.open_column else None
         start = None if self.full_reload else read_cursor(self.warehouse, spec.name)
         settings = self.client.settings
-        plan = plan_for(spec, endpoint.child_tables) if settings.shaping == "columnar" else None
+        plan = self._plan(endpoint)
         stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
         batches = self._raw_batches(endpoint, plan, report)
         chunk_cursor = start or ""
@@ -195,7 +203,7 @@ class Extraction:
         report = LoadReport(endpoint.table.name, window=(start, end))
         specs = (endpoint.table, *endpoint.child_tables)
         settings = self.client.settings
-        plan = plan_for(endpoint.table, endpoint.child_tables) if settings.shaping == "columnar" else None
+        plan = self._plan(endpoint)
         windows = {day: DailyWindow.for_day(day) for day in days(start, end)}
         requests = {day: window_request(endpoint, window, settings) for day, window in windows.items()}
 
@@ -256,6 +264,13 @@ class Extraction:
                     committer.submit(lambda loads=loads, chunk=chunk: self._commit(report, loads, chunk))
                     stages = []
         return report
+
+    def _plan(self, endpoint: Endpoint) -> ColumnarPlan | None:
+        """How pages of bytes are typed (`shaping=columnar`, an endpoint whose pages are lists of records and
+        whose tables are declarative); None: its pages are decoded and shaped on the records path."""
+        if self.client.settings.shaping != "columnar" or not reads_raw_pages(endpoint):
+            return None
+        return plan_for(endpoint.table, endpoint.child_tables)
 
     def _raw_batches(self, endpoint: Endpoint, plan: ColumnarPlan | None, report: LoadReport) -> RawBatches:
         """Pages of bytes shaped in batches, a page that does not type on the records path."""
