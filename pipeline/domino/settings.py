@@ -62,9 +62,9 @@ class DominoSettings:
     page_sizes: Mapping[str, int] = field(default_factory=dict)
     """Per-endpoint page size overrides, by catalogue endpoint name."""
     shaping: Literal["columnar", "records"] = "columnar"
-    """`columnar`: daily and cursor endpoints whose shaping is declarative take pages as bytes and type them
-    into columns (the per-record path only for pages that need it); `records`: decode every record in
-    Python."""
+    """`columnar`: daily endpoints, cursor exports and top-level inventory lists whose shaping is declarative
+    take pages as bytes and type them into columns (the per-record path only for pages that need it);
+    `records`: decode every record in Python."""
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
