@@ -157,9 +157,15 @@ class Extraction:
                 return self.client.iter_raw_pages(endpoint, cursor=start)
             return self.client.iter_pages(endpoint, cursor=start)
 
-        def commit(stages: list[Stage], chunk: str, resume: str) -> None:
-            self._commit(report, [TableLoad(s, Upsert()) for s in stages], f"from {chunk or 'start'}")
-            save_cursor(self.warehouse, spec.name, resume, self.run_id)
+        def close(committer: Committer, stages: list[Stage], chunk: str, resume: str) -> None:
+            """Shape what waits for the chunk, then commit it and save its cursor in the background."""
+            batches.flush(stages, None, self._context({}))
+
+            def commit() -> None:
+                self._commit(report, [TableLoad(s, Upsert()) for s in stages], f"from {chunk or 'start'}")
+                save_cursor(self.warehouse, spec.name, resume, self.run_id)
+
+            committer.submit(commit)
 
         pending = False
         ahead = _queue_pages(endpoint, batches, settings)
@@ -178,13 +184,11 @@ class Extraction:
                 resume = first_open if first_open is not None else (page.next_cursor or page.cursor)
                 pending = True
                 if stages[0].row_count + batches.waiting >= self.commit_rows:
-                    batches.flush(stages, None, self._context({}))
-                    committer.submit(lambda s=stages, c=chunk_cursor, r=resume or "": commit(s, c, r))
+                    close(committer, stages, chunk_cursor, resume or "")
                     stages = [self.warehouse.stage(s, self.run_id, self.flush_rows) for s in specs]
                     chunk_cursor, pending = resume or "", False
             if pending:
-                batches.flush(stages, None, self._context({}))
-                committer.submit(lambda s=stages, c=chunk_cursor, r=resume or "": commit(s, c, r))
+                close(committer, stages, chunk_cursor, resume or "")
             else:
                 for stage in stages:
                     stage.discard()
